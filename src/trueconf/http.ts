@@ -1,0 +1,159 @@
+/**
+ * The one place the client makes HTTP requests: token, upload, download. TLS options are
+ * applied here (and handed to the WebSocket through `webSocketTlsOptions`) so every
+ * connection trusts exactly the same certificates. Network failures come out as TrueConfError.
+ *
+ * Uses `undici.request` rather than `fetch`: fetch keeps every chunk of a streamed request
+ * body alive until the request ends, so a large upload would sit in memory.
+ */
+import type { Readable } from 'node:stream';
+import { Agent, request as undiciRequest, errors as undiciErrors } from 'undici';
+import { Logger, nullLogger } from '../common/logger';
+import { redactUrl } from '../common/redact';
+import { TrueConfError } from './errors';
+
+export interface TlsOptions {
+  /** PEM contents of extra certificate authorities to trust (in addition to Node's defaults). */
+  ca?: string | Buffer;
+  /** Verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+export interface HttpRequestOptions {
+  method: 'GET' | 'POST' | 'HEAD';
+  headers?: Record<string, string>;
+  body?: string | Buffer | Readable;
+  signal?: AbortSignal;
+  /** Time allowed until the response headers arrive. */
+  headersTimeoutMs?: number;
+  /** Time allowed between body chunks. */
+  bodyTimeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The response body as a stream; always consume or destroy it. */
+  body: Readable & { text(): Promise<string>; json(): Promise<unknown> };
+}
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+export class HttpTransport {
+  private readonly agent: Agent;
+
+  constructor(
+    readonly tls: TlsOptions = {},
+    private readonly logger: Logger = nullLogger,
+  ) {
+    this.agent = new Agent({
+      connect: {
+        ca: tls.ca ? mergeWithDefaultCAs(tls.ca) : undefined,
+        rejectUnauthorized: tls.rejectUnauthorized !== false,
+      },
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  /** TLS options for `ws`, identical to what HTTP uses. */
+  webSocketTlsOptions(): { ca?: Array<string | Buffer>; rejectUnauthorized: boolean } {
+    return {
+      ca: this.tls.ca ? mergeWithDefaultCAs(this.tls.ca) : undefined,
+      rejectUnauthorized: this.tls.rejectUnauthorized !== false,
+    };
+  }
+
+  async request(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
+    this.logger.debug(`HTTP ${options.method} ${redactUrl(url)}`);
+    try {
+      const res = await undiciRequest(url, {
+        method: options.method,
+        headers: options.headers,
+        body: options.body,
+        signal: options.signal,
+        dispatcher: this.agent,
+        headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw toNetworkError(err, url, options.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}
+
+let defaultCAs: string[] | undefined;
+
+/** Passing `ca` replaces Node's trust store; keep the defaults and add the in-house CA. */
+function mergeWithDefaultCAs(ca: string | Buffer): Array<string | Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  defaultCAs ??= (require('node:tls') as typeof import('node:tls')).rootCertificates.slice();
+  return [...defaultCAs, ca];
+}
+
+const CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+]);
+
+/** Turn a low-level network error into a TrueConfError with a readable message (no URL query). */
+export function toNetworkError(err: unknown, url: string, signal?: AbortSignal): TrueConfError {
+  if (err instanceof TrueConfError) {
+    return err;
+  }
+  if (signal?.aborted) {
+    return signal.reason instanceof TrueConfError ? signal.reason : new TrueConfError('cancelled', 'Cancelled', { cause: err });
+  }
+  const where = safeHost(url);
+  const code = errorCode(err);
+  if (code && CERT_CODES.has(code)) {
+    return new TrueConfError('certificate', `The certificate of ${where} is not trusted (${code}).`, { cause: err });
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new TrueConfError('timeout', `${where} did not answer in time.`, { cause: err });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new TrueConfError('unreachable', `The server name ${where} could not be found.`, { cause: err });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new TrueConfError('unreachable', `${where} refused the connection.`, { cause: err });
+  }
+  if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(String((err as Error)?.message))) {
+    return new TrueConfError('notTrueConf', `${where} did not answer as expected: check http:// versus https:// and the port.`, { cause: err });
+  }
+  return new TrueConfError('unreachable', `The connection to ${where} was lost (${code ?? (err as Error)?.message ?? 'unknown error'}).`, { cause: err });
+}
+
+function errorCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET' && code !== 'UND_ERR_ABORTED') {
+      return code;
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return (err as { code?: string })?.code;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the server';
+  }
+}
