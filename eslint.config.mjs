@@ -12,7 +12,7 @@ const noVscodeInCore = {
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.sandbox/**', 'bench/tmp/**', '**/*.js', '**/*.mjs'],
+    ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '.sandbox/**', 'bench/tmp/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
   },
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,13 @@ export const Commands = {
   openIncomingFile: 'trueconf.openIncomingFile',
   saveIncomingFileAs: 'trueconf.saveIncomingFileAs',
   refreshIncomingFiles: 'trueconf.refreshIncomingFiles',
+  copyIncomingFileName: 'trueconf.copyIncomingFileName',
+  removeIncomingFile: 'trueconf.removeIncomingFile',
+  clearIncomingFiles: 'trueconf.clearIncomingFiles',
+  markIncomingFilesRead: 'trueconf.markIncomingFilesRead',
   showLog: 'trueconf.showLog',
+  showSessionMenu: 'trueconf.showSessionMenu',
+  chooseCaFile: 'trueconf.chooseCaFile',
 } as const;
 
 export const Views = {
@@ -25,13 +31,18 @@ export const Settings = {
   tlsCaFile: 'tls.caFile',
   tlsRejectUnauthorized: 'tls.rejectUnauthorized',
   selectionSendAs: 'selection.sendAs',
+  sendAskForCaption: 'send.askForCaption',
   notificationsNewFiles: 'notifications.newFiles',
   downloadMaxSizeMB: 'download.maxSizeMB',
+  incomingHistoryChats: 'incomingFiles.historyChats',
+  incomingHistoryDepth: 'incomingFiles.historyDepth',
+  incomingIncludeOwn: 'incomingFiles.includeOwn',
 } as const;
 
 export const ContextKeys = {
   signedIn: 'trueconf.signedIn',
   connected: 'trueconf.connected',
+  incomingFilesEmpty: 'trueconf.incomingFiles.empty',
 } as const;
 
 export const SecretKeys = {
@@ -40,3 +51,9 @@ export const SecretKeys = {
 } as const;
 
 export const LOG_CHANNEL_NAME = 'TrueConf';
+
+/** URI scheme of received chat files: `trueconf-file:/<chatId>/<fileId>/<name>` (package.json activates on it). */
+export const INCOMING_FILE_SCHEME = 'trueconf-file';
+
+/** The connection status bar item (the e2e tests find it by this id). */
+export const STATUS_BAR_ITEM_ID = 'trueconf.status';

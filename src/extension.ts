@@ -1,12 +1,69 @@
 import * as vscode from 'vscode';
+import type { Event } from './common/event';
+import { INCOMING_COMMANDS, IncomingFilesApi, registerIncomingFiles } from './commands/incoming';
+import { registerSendCommands } from './commands/send';
+import { registerSessionCommands, SESSION_COMMANDS } from './commands/session';
 import { Commands } from './constants';
+import { SessionService, SessionState } from './services/connection';
+import { LogService } from './services/log';
+import { SecretsService } from './services/secrets';
+import { StatusBarService } from './services/statusBar';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const notYet = (name: string) => () =>
-    vscode.window.showInformationMessage(`TrueConf: ${name} is not available in this build yet.`);
-  for (const [name, id] of Object.entries(Commands)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, notYet(name)));
+/**
+ * What `activate` returns: `vscode.extensions.getExtension('trueconf-share.trueconf-share').exports`.
+ * The integration tests observe the extension through it.
+ */
+export interface TrueConfShareApi {
+  readonly session: {
+    readonly state: SessionState;
+    readonly onDidChangeState: Event<SessionState>;
+  };
+  readonly log: {
+    /** The most recent lines of the "TrueConf" log, exactly as written there (already redacted). */
+    readonly lines: readonly string[];
+  };
+  readonly incomingFiles: IncomingFilesApi;
+}
+
+export function activate(context: vscode.ExtensionContext): TrueConfShareApi {
+  const log = new LogService();
+  const session = new SessionService(new SecretsService(context.secrets), log);
+  const statusBar = new StatusBarService(session);
+  // Disposed in this order: the UI first, the log last so closing the session can still write to it.
+  context.subscriptions.push(registerSessionCommands(session, log), statusBar, session, log);
+  const send = registerSendCommands(context, { connection: session, logger: log.logger });
+  const incomingFiles = registerIncomingFiles(context, { connection: session, logger: log.logger, send });
+
+  // Commands whose issues have not landed yet answer with a notice instead of failing.
+  const registered = new Set<string>([...SESSION_COMMANDS, Commands.sendActiveFile, Commands.sendSelection, Commands.sendFiles, ...INCOMING_COMMANDS]);
+  for (const id of Object.values(Commands).filter((command) => !registered.has(command))) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, () =>
+        vscode.window.showInformationMessage(vscode.l10n.t('TrueConf: {0} is not available in this build yet.', id)),
+      ),
+    );
   }
+
+  // Sign back in from the stored secrets once activation has returned: activate() stays off the network.
+  const restore = setTimeout(() => {
+    session.restore().catch((err: unknown) => log.logger.error('Could not restore the TrueConf session:', err));
+  }, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(restore) });
+
+  return {
+    session: {
+      get state() {
+        return session.state;
+      },
+      onDidChangeState: session.onDidChangeState,
+    },
+    log: {
+      get lines() {
+        return log.logger.lines;
+      },
+    },
+    incomingFiles,
+  };
 }
 
 export function deactivate(): void {

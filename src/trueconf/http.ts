@@ -5,9 +5,13 @@
  *
  * Uses `undici.request` rather than `fetch`: fetch keeps every chunk of a streamed request
  * body alive until the request ends, so a large upload would sit in memory.
+ *
+ * undici is loaded on first use, not when the extension loads: its index pulls in fetch,
+ * WebSocket, EventSource and cookies (and with them Node's own copy of undici), which cost
+ * ~25 ms of start-up before anyone signs in (bench/results.md, figure 6).
  */
 import type { Readable } from 'node:stream';
-import { Agent, request as undiciRequest, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
 import { Logger, nullLogger } from '../common/logger';
 import { redactUrl } from '../common/redact';
 import { TrueConfError } from './errors';
@@ -37,6 +41,15 @@ export interface HttpResponse {
   body: Readable & { text(): Promise<string>; json(): Promise<unknown> };
 }
 
+type Undici = typeof import('undici');
+let undiciModule: Undici | undefined;
+
+function undici(): Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undiciModule ??= require('undici') as Undici;
+  return undiciModule;
+}
+
 const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
@@ -47,7 +60,7 @@ export class HttpTransport {
     readonly tls: TlsOptions = {},
     private readonly logger: Logger = nullLogger,
   ) {
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       connect: {
         ca: tls.ca ? mergeWithDefaultCAs(tls.ca) : undefined,
         rejectUnauthorized: tls.rejectUnauthorized !== false,
@@ -67,7 +80,7 @@ export class HttpTransport {
   async request(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
     this.logger.debug(`HTTP ${options.method} ${redactUrl(url)}`);
     try {
-      const res = await undiciRequest(url, {
+      const res = await undici().request(url, {
         method: options.method,
         headers: options.headers,
         body: options.body,
@@ -123,7 +136,7 @@ export function toNetworkError(err: unknown, url: string, signal?: AbortSignal):
   if (code && CERT_CODES.has(code)) {
     return new TrueConfError('certificate', `The certificate of ${where} is not trusted (${code}).`, { cause: err });
   }
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (isUndiciTimeout(err) || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new TrueConfError('timeout', `${where} did not answer in time.`, { cause: err });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
@@ -136,6 +149,12 @@ export function toNetworkError(err: unknown, url: string, signal?: AbortSignal):
     return new TrueConfError('notTrueConf', `${where} did not answer as expected: check http:// versus https:// and the port.`, { cause: err });
   }
   return new TrueConfError('unreachable', `The connection to ${where} was lost (${code ?? (err as Error)?.message ?? 'unknown error'}).`, { cause: err });
+}
+
+/** An undici header or body timeout; without undici loaded, nothing can be one. */
+function isUndiciTimeout(err: unknown): boolean {
+  const errors = undiciModule?.errors;
+  return errors !== undefined && (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError);
 }
 
 function errorCode(err: unknown): string | undefined {
