@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import type { Event } from './common/event';
-import { INCOMING_COMMANDS, IncomingFilesApi, registerIncomingFiles } from './commands/incoming';
+import { IncomingFilesApi, registerIncomingFiles } from './commands/incoming';
 import { registerSendCommands } from './commands/send';
-import { registerSessionCommands, SESSION_COMMANDS } from './commands/session';
-import { Commands } from './constants';
+import { registerSessionCommands } from './commands/session';
 import { SessionService, SessionState } from './services/connection';
 import { LogService } from './services/log';
 import { SecretsService } from './services/secrets';
@@ -33,16 +32,6 @@ export function activate(context: vscode.ExtensionContext): TrueConfShareApi {
   context.subscriptions.push(registerSessionCommands(session, log), statusBar, session, log);
   const send = registerSendCommands(context, { connection: session, logger: log.logger });
   const incomingFiles = registerIncomingFiles(context, { connection: session, logger: log.logger, send });
-
-  // Commands whose issues have not landed yet answer with a notice instead of failing.
-  const registered = new Set<string>([...SESSION_COMMANDS, Commands.sendActiveFile, Commands.sendSelection, Commands.sendFiles, ...INCOMING_COMMANDS]);
-  for (const id of Object.values(Commands).filter((command) => !registered.has(command))) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, () =>
-        vscode.window.showInformationMessage(vscode.l10n.t('TrueConf: {0} is not available in this build yet.', id)),
-      ),
-    );
-  }
 
   // Sign back in from the stored secrets once activation has returned: activate() stays off the network.
   const restore = setTimeout(() => {

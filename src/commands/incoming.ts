@@ -39,17 +39,6 @@ export interface IncomingFilesApi {
   overrideLargeDownloadPrompt(prompt: LargeDownloadPrompt): vscode.Disposable;
 }
 
-/** The commands registerIncomingFiles registers. */
-export const INCOMING_COMMANDS: readonly string[] = [
-  Commands.openIncomingFile,
-  Commands.saveIncomingFileAs,
-  Commands.copyIncomingFileName,
-  Commands.removeIncomingFile,
-  Commands.clearIncomingFiles,
-  Commands.refreshIncomingFiles,
-  Commands.markIncomingFilesRead,
-];
-
 type NewFilesSetting = 'always' | 'whenHidden' | 'never';
 /** New files arriving within this window are announced together. */
 const NOTIFY_BATCH_MS = 750;

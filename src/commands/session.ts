@@ -19,9 +19,6 @@ const SESSION_COMMAND_IDS = [
   Commands.showSessionMenu,
 ] as const;
 
-/** The commands registered here; every other contract command belongs to another area. */
-export const SESSION_COMMANDS: ReadonlySet<string> = new Set(SESSION_COMMAND_IDS);
-
 /** Sign in, sign out, reconnect, the log, the CA file and the session menu behind the status bar item. */
 export function registerSessionCommands(session: SessionService, log: LogService): vscode.Disposable {
   const handlers: Record<(typeof SESSION_COMMAND_IDS)[number], (arg?: unknown) => unknown> = {
