@@ -43,6 +43,8 @@ describe('Sign in from the command palette', () => {
     await ui.pressEnter();
 
     const status = await ui.waitForStatusBarText(/TrueConf: alice@trueconf\.test/);
+    // Signing in is over once its progress leaves the screen (the secrets are stored by then).
+    await ui.waitForNotificationGone(/^Signing in to/);
     await ui.screenshot('signed-in');
     const entry = ui.statusBarItem(/TrueConf: alice@trueconf\.test/).first();
     assert.equal(await entry.getAttribute('id'), STATUS_ENTRY_DOM_ID, 'the status bar entry has the contract id trueconf.status');
