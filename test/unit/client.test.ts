@@ -2,26 +2,16 @@ import * as assert from 'node:assert/strict';
 import { once } from '../../src/common/event';
 import { MemoryLogger } from '../../src/common/logger';
 import { ConnectionState, TrueConfClient, TrueConfClientOptions } from '../../src/trueconf/client';
-import { TrueConfError } from '../../src/trueconf/errors';
 import { nextDelay } from '../../src/trueconf/backoff';
 import type { TokenInfo } from '../../src/trueconf/token';
 import { FakeTrueConfServer } from '../fake-server';
 import { closedPort, makeJwt, selfSignedTls, sendJson, startInlineServer, waitUntil } from './helpers/transport-servers';
+import { rejection } from './helpers/rejection';
 
 const PASSWORD = 'alice-pass';
 const BACKOFF = { initialMs: 20, maxMs: 200, jitterMs: 0 };
 
 type StampedState = ConnectionState & { at: number };
-
-async function rejection(promise: Promise<unknown>): Promise<TrueConfError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TrueConfError, `expected a TrueConfError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('trueconf/client', () => {
   let server: FakeTrueConfServer;

@@ -2,27 +2,17 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import type WebSocket from 'ws';
 import { MemoryLogger } from '../../src/common/logger';
-import { TrueConfError } from '../../src/trueconf/errors';
 import { HttpTransport } from '../../src/trueconf/http';
 import { RpcSocket, RpcSocketOptions } from '../../src/trueconf/rpc';
 import type { RequestFrame } from '../../src/trueconf/types';
 import { closedPort, InlineServer, InlineServerOptions, makeJwt, selfSignedTls, sendJson, startInlineServer, waitUntil } from './helpers/transport-servers';
+import { rejection } from './helpers/rejection';
 
 interface ClientFrame {
   type: number;
   id: number;
   method?: string;
   payload?: unknown;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TrueConfError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TrueConfError, `expected a TrueConfError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('trueconf/rpc', () => {

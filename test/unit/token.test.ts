@@ -1,25 +1,15 @@
 import * as assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { parseServerAddress } from '../../src/trueconf/endpoints';
-import { TrueConfError } from '../../src/trueconf/errors';
 import { HttpTransport } from '../../src/trueconf/http';
 import { fetchToken, isTokenExpired, jwtExpiry } from '../../src/trueconf/token';
 import { closedPort, InlineServer, makeJwt, selfSignedTls, startInlineServer } from './helpers/transport-servers';
+import { rejection } from './helpers/rejection';
 
 const PASSWORD = 'S3cret-p4ss!';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TrueConfError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TrueConfError, `expected a TrueConfError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('trueconf/token', () => {
