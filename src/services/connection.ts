@@ -6,7 +6,9 @@ import { nextDelay } from '../trueconf/backoff';
 import { ConnectionState, TrueConfClient } from '../trueconf/client';
 import { parseServerAddress } from '../trueconf/endpoints';
 import { cancelledError, TrueConfError, TrueConfErrorKind } from '../trueconf/errors';
+import type { TlsOptions } from '../trueconf/http';
 import type { TokenInfo } from '../trueconf/token';
+import type { CertificateTrustService } from './certificateTrust';
 import { asTrueConfError, FailureContext } from './errors';
 import type { LogService } from './log';
 import { Account, sameAccount, SecretsService } from './secrets';
@@ -35,6 +37,8 @@ interface Connection {
   readonly account: Account;
   readonly password: string;
   readonly tls: TlsSettings;
+  /** The fingerprint of the certificate trusted for this server when the client was made. */
+  readonly pin: string | undefined;
   readonly client: TrueConfClient;
   readonly disposables: DisposableStore;
   /** The newest token, kept so a sign-in can save it once the connection is adopted. */
@@ -80,6 +84,7 @@ export class SessionService extends Disposable {
   constructor(
     private readonly secrets: SecretsService,
     private readonly log: LogService,
+    private readonly trust: CertificateTrustService,
   ) {
     super();
     const onListenerError = (err: unknown) => log.logger.error('A session listener failed:', err);
@@ -183,8 +188,9 @@ export class SessionService extends Disposable {
   }
 
   /**
-   * Connect again now. A session whose TLS files changed, or that has no client, starts over from
-   * the stored credentials; without stored credentials this does nothing.
+   * Connect again now. A session whose TLS settings, CA file or trusted certificate changed, or
+   * that has no client, starts over from the stored credentials; without stored credentials this
+   * does nothing.
    */
   reconnect(): Promise<void> {
     return this.enqueue(async () => {
@@ -201,7 +207,7 @@ export class SessionService extends Disposable {
         this.fail(asTrueConfError(err), conn.account);
         return;
       }
-      if (!sameTls(tls, conn.tls)) {
+      if (!sameTls(tls, conn.tls) || !this.samePin(conn)) {
         await this.start(true);
         return;
       }
@@ -227,7 +233,8 @@ export class SessionService extends Disposable {
     let conn: Connection | undefined;
     try {
       const tls = await readTlsSettings();
-      conn = this.createConnection(account, password, tls);
+      const clientTls = await this.trust.tlsFor(account.server, tls, signal);
+      conn = this.createConnection(account, password, tls, clientTls);
       this.log.logger.info(`Signing in to ${account.server} as ${account.username}`);
       await conn.client.connect(signal);
       // Saved first: a session the next start cannot restore is no sign-in.
@@ -271,7 +278,7 @@ export class SessionService extends Disposable {
       return;
     }
     const conn = this.connection;
-    if (!force && conn && sameAccount(conn.account, account) && conn.password === password && tlsSettingsUnchanged(conn.tls)) {
+    if (!force && conn && sameAccount(conn.account, account) && conn.password === password && tlsSettingsUnchanged(conn.tls) && this.samePin(conn)) {
       return;
     }
     this.log.keepSecret(password);
@@ -281,31 +288,35 @@ export class SessionService extends Disposable {
     this.signedInAccount = account;
     this.failure = undefined;
     let tls: TlsSettings;
+    let clientTls: TlsOptions;
     try {
       tls = await readTlsSettings();
+      // With verification turned off, this may ask about the server's certificate first.
+      clientTls = await this.trust.tlsFor(account.server, tls);
     } catch (err) {
       this.fail(asTrueConfError(err), account);
       return;
     }
     this.log.logger.info(`Connecting to ${account.server} as ${account.username} with the stored credentials`);
-    const next = this.createConnection(account, password, tls, token);
+    const next = this.createConnection(account, password, tls, clientTls, token);
     this.adopt(next);
     this.connectInBackground(next);
   }
 
   // ---- connections ---------------------------------------------------------------------------
 
-  private createConnection(account: Account, password: string, tls: TlsSettings, token?: TokenInfo): Connection {
+  /** `clientTls` from CertificateTrustService.tlsFor: the settings plus this server's pin. */
+  private createConnection(account: Account, password: string, tls: TlsSettings, clientTls: TlsOptions, token?: TokenInfo): Connection {
     const client = new TrueConfClient({
       server: account.server,
       username: account.username,
       password,
       token,
-      tls: { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized },
+      tls: clientTls,
       logger: this.log.logger,
     });
     const disposables = new DisposableStore();
-    const conn: Connection = { account, password, tls, client, disposables, retries: 0 };
+    const conn: Connection = { account, password, tls, pin: clientTls.pinnedFingerprint256, client, disposables, retries: 0 };
     disposables.add(
       client.onDidChangeToken((next) => {
         conn.token = next;
@@ -389,6 +400,11 @@ export class SessionService extends Disposable {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The certificate trusted for the connection's server is still the one it was made with. */
+  private samePin(conn: Connection): boolean {
+    return this.trust.pinFor(conn.account.server)?.fingerprint256 === conn.pin;
+  }
 
   private accountFromSettings(): Account | undefined {
     try {

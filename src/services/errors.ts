@@ -3,6 +3,7 @@ import { redactPatterns } from '../common/redact';
 import { Commands, Settings } from '../constants';
 import { parseServerAddress } from '../trueconf/endpoints';
 import { TrueConfError } from '../trueconf/errors';
+import { abbreviateFingerprint, isCertificateChangedError } from '../trueconf/tls';
 import type { Account } from './secrets';
 
 /** The file named by `trueconf.tls.caFile` cannot be used. A certificate problem the user can fix. */
@@ -33,6 +34,16 @@ export const Fixes = {
   }),
   reconnect: (): vscode.Command => ({ title: vscode.l10n.t('Reconnect'), command: Commands.reconnect }),
   chooseCaFile: (): vscode.Command => ({ title: vscode.l10n.t('Choose CA File…'), command: Commands.chooseCaFile }),
+  trustCertificate: (account?: Account): vscode.Command => ({
+    title: vscode.l10n.t("Trust This Server's Certificate…"),
+    command: Commands.trustServerCertificate,
+    arguments: account ? [{ server: account.server }] : [],
+  }),
+  trustNewCertificate: (account?: Account): vscode.Command => ({
+    title: vscode.l10n.t('Trust the New Certificate…'),
+    command: Commands.trustServerCertificate,
+    arguments: account ? [{ server: account.server }] : [],
+  }),
   openSettings: (): vscode.Command => ({
     title: vscode.l10n.t('Open Settings'),
     command: 'workbench.action.openSettings',
@@ -46,6 +57,9 @@ export const Fixes = {
 export function shortReason(error: TrueConfError): string {
   if (error instanceof CaFileError) {
     return vscode.l10n.t('CA file unusable');
+  }
+  if (isCertificateChangedError(error)) {
+    return vscode.l10n.t('certificate changed');
   }
   switch (error.kind) {
     case 'wrongCredentials':
@@ -131,13 +145,23 @@ export function describeFailure(error: TrueConfError, context: FailureContext): 
         fixes: [Fixes.signIn(context.account), Fixes.openSettings(), Fixes.showLog()],
       };
     case 'certificate':
+      if (isCertificateChangedError(error)) {
+        return {
+          message: vscode.l10n.t(
+            'The certificate of {0} has changed since you trusted it (was {1}, now {2}). Nothing was sent to the server. If your administrator replaced the certificate, confirm the new fingerprint with them and trust it; otherwise someone may be intercepting the connection.',
+            server,
+            abbreviateFingerprint(error.pinnedFingerprint256),
+            abbreviateFingerprint(error.presented.fingerprint256),
+          ),
+          fixes: [Fixes.trustNewCertificate(context.account), Fixes.showLog(), ...(context.signedIn ? [Fixes.signOut()] : [])],
+        };
+      }
       return {
         message: vscode.l10n.t(
-          'The certificate of {0} is not trusted. If your company uses its own certificate authority, choose its CA file (PEM). Only as a last resort, for a server you trust, turn off {1}.',
+          "The certificate of {0} is not trusted. If your company uses its own certificate authority, choose its CA file (PEM). Otherwise, and only if your administrator confirms its fingerprint, trust this server's certificate.",
           server,
-          `${Settings.section}.${Settings.tlsRejectUnauthorized}`,
         ),
-        fixes: [Fixes.chooseCaFile(), Fixes.openSettings()],
+        fixes: [Fixes.chooseCaFile(), Fixes.trustCertificate(context.account), Fixes.openSettings()],
       };
     case 'timeout':
       return {

@@ -30,6 +30,11 @@ export interface TrueConfClientOptions {
   requestTimeoutMs?: number;
   backoff?: BackoffOptions;
   heartbeat?: { intervalMs?: number; timeoutMs?: number };
+  /**
+   * Largest WebSocket frame accepted from the server; 64 MiB unless given. A bigger frame drops
+   * the connection (close code 1009), which is reported and reconnected like any other loss.
+   */
+  maxPayloadBytes?: number;
   queue?: { maxRequests?: number; maxWaitMs?: number };
   /** Renew the token this long before it expires (at most half its remaining life). Default 1 h. */
   refreshBeforeExpiryMs?: number;
@@ -53,6 +58,8 @@ const DEFAULT_QUEUE_MAX_WAIT_MS = 60_000;
 const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60 * 60 * 1000;
 const MIN_REFRESH_DELAY_MS = 1_000;
 const REFRESH_RETRY_MS = 60_000;
+/** Shorter JWT parts are not masked on their own (they could match ordinary words). */
+const MIN_SECRET_PART_CHARS = 8;
 /** setTimeout fires at once for delays past 2^31−1 ms (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -138,7 +145,7 @@ export class TrueConfClient implements RpcChannel, IDisposable {
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS;
     if (options.token) {
       this.token = options.token;
-      this.redactor.addSecret(options.token.accessToken);
+      this.rememberSecretToken(options.token.accessToken);
     }
   }
 
@@ -338,7 +345,7 @@ export class TrueConfClient implements RpcChannel, IDisposable {
   private async fetchFreshToken(signal: AbortSignal): Promise<TokenInfo> {
     const timeoutMs = Math.min(TOKEN_TIMEOUT_MS, this.requestTimeoutMs);
     const token = await fetchToken(this.http, this.endpoints, this.options.username, this.options.password, signal, timeoutMs);
-    this.redactor.addSecret(token.accessToken);
+    this.rememberSecretToken(token.accessToken);
     this.token = token;
     this.forceFreshToken = false;
     this.logger.info(`Got a new token for ${this.options.username}, valid until ${new Date(token.expiresAt).toISOString()}`);
@@ -553,9 +560,25 @@ export class TrueConfClient implements RpcChannel, IDisposable {
       tls: this.http.webSocketTlsOptions(),
       logger: this.logger,
       requestTimeoutMs: this.requestTimeoutMs,
+      maxPayloadBytes: this.options.maxPayloadBytes,
       pingIntervalMs: this.options.heartbeat?.intervalMs,
       pongTimeoutMs: this.options.heartbeat?.timeoutMs,
+      // Error descriptions and close reasons the server sends become error messages people see.
+      redact: (text) => this.redactor.redact(text),
     };
+  }
+
+  /**
+   * Mask the token, and each of its three JWT parts on its own: a server that echoes half a token
+   * (a signature in an error description, a close reason cut at 123 bytes) must not leak it either.
+   */
+  private rememberSecretToken(accessToken: string): void {
+    this.redactor.addSecret(accessToken);
+    for (const part of accessToken.split('.')) {
+      if (part.length >= MIN_SECRET_PART_CHARS) {
+        this.redactor.addSecret(part);
+      }
+    }
   }
 
   /** `auth` answers `userId: "login@server/instance"`; the client's own id is the part before `/`. */

@@ -11,16 +11,34 @@
  * ~25 ms of start-up before anyone signs in (bench/results.md, figure 6).
  */
 import type { Readable } from 'node:stream';
-import type { Agent } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import type { Agent, buildConnector } from 'undici';
 import { Logger, nullLogger } from '../common/logger';
 import { redactUrl } from '../common/redact';
 import { TrueConfError } from './errors';
+import { CertificateInfo, inspectCertificate, pinnedPeerProblem } from './tls';
 
 export interface TlsOptions {
   /** PEM contents of extra certificate authorities to trust (in addition to Node's defaults). */
   ca?: string | Buffer;
-  /** Verify the server's certificate (default true). */
+  /** Verify the server's certificate (default true). Ignored when `pinnedFingerprint256` is set. */
   rejectUnauthorized?: boolean;
+  /**
+   * Per-server trust for a certificate that does not verify: the SHA-256 fingerprint (`AB:CD:…`,
+   * any case, colons optional) of the one leaf certificate to accept. A connection is then
+   * accepted if the certificate verifies as usual (with `ca`) or has exactly this fingerprint;
+   * anything else fails with a `certificate` error (a CertificateChangedError) right after the TLS
+   * handshake, before any request byte is written — for the token, the WebSocket, uploads and
+   * downloads alike. Plain http:// is unaffected.
+   */
+  pinnedFingerprint256?: string;
+}
+
+/** What `ws` needs to trust exactly what HTTP trusts (see RpcSocket.open). */
+export interface WebSocketTlsOptions {
+  ca?: Array<string | Buffer>;
+  rejectUnauthorized: boolean;
+  pinnedFingerprint256?: string;
 }
 
 export interface HttpRequestOptions {
@@ -60,20 +78,23 @@ export class HttpTransport {
     readonly tls: TlsOptions = {},
     private readonly logger: Logger = nullLogger,
   ) {
+    const ca = tls.ca ? mergeWithDefaultCAs(tls.ca) : undefined;
     this.agent = new (undici().Agent)({
-      connect: {
-        ca: tls.ca ? mergeWithDefaultCAs(tls.ca) : undefined,
-        rejectUnauthorized: tls.rejectUnauthorized !== false,
-      },
+      connect:
+        tls.pinnedFingerprint256 !== undefined
+          ? pinnedConnector(undici().buildConnector({ ca, rejectUnauthorized: false, maxCachedSessions: 0 }), tls.pinnedFingerprint256)
+          : { ca, rejectUnauthorized: tls.rejectUnauthorized !== false },
       keepAliveTimeout: 10_000,
     });
   }
 
   /** TLS options for `ws`, identical to what HTTP uses. */
-  webSocketTlsOptions(): { ca?: Array<string | Buffer>; rejectUnauthorized: boolean } {
+  webSocketTlsOptions(): WebSocketTlsOptions {
+    const pinned = this.tls.pinnedFingerprint256;
     return {
       ca: this.tls.ca ? mergeWithDefaultCAs(this.tls.ca) : undefined,
-      rejectUnauthorized: this.tls.rejectUnauthorized !== false,
+      rejectUnauthorized: pinned === undefined && this.tls.rejectUnauthorized !== false,
+      ...(pinned !== undefined ? { pinnedFingerprint256: pinned } : {}),
     };
   }
 
@@ -97,6 +118,50 @@ export class HttpTransport {
 
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Checks every new https connection against the pin once its handshake is done — undici writes
+ * the request only after this callback hands the socket over. TLS sessions are not resumed
+ * (`maxCachedSessions: 0`), so each connection shows its certificate afresh.
+ */
+function pinnedConnector(connect: buildConnector.connector, pin: string): buildConnector.connector {
+  return (options, callback) =>
+    connect(options, (err, socket) => {
+      if (err || !socket) {
+        callback(err ?? new Error('no socket'), null);
+        return;
+      }
+      const problem = options.protocol === 'https:' ? pinnedPeerProblem(socket as TLSSocket, options.host ?? options.hostname, pin) : undefined;
+      if (problem) {
+        socket.destroy();
+        callback(problem, null);
+      } else {
+        callback(null, socket);
+      }
+    });
+}
+
+/**
+ * Look at the certificate an https:// server presents, without sending it anything: for the
+ * warning shown before a person trusts a certificate that does not verify. `authorized` says
+ * whether it verifies (with `ca`, in addition to Node's trust store). Failures come out as
+ * TrueConfError (`unreachable`, `timeout`, `cancelled`, `notTrueConf`; `certificate` for an
+ * http:// origin).
+ */
+export async function probeCertificate(
+  origin: string,
+  options: { ca?: string | Buffer; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<CertificateInfo> {
+  try {
+    return await inspectCertificate(origin, {
+      ca: options.ca ? mergeWithDefaultCAs(options.ca) : undefined,
+      timeoutMs: options.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      signal: options.signal,
+    });
+  } catch (err) {
+    throw toNetworkError(err, origin, options.signal);
   }
 }
 

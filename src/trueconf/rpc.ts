@@ -5,6 +5,7 @@
  * the client opens a new one.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { Emitter, Event } from '../common/event';
 import type { IDisposable } from '../common/lifecycle';
@@ -14,6 +15,7 @@ import { TrueConfError, apiError, cancelledError } from './errors';
 import { toNetworkError } from './http';
 import type { HttpTransport } from './http';
 import { notTrueConfError } from './server-errors';
+import { connectTls } from './tls';
 import type { RequestFrame } from './types';
 
 export type WebSocketTlsOptions = ReturnType<HttpTransport['webSocketTlsOptions']>;
@@ -32,6 +34,12 @@ export interface RpcSocketOptions {
   pingIntervalMs?: number;
   /** Time to wait for the pong before the connection counts as dead; 10 s unless given. */
   pongTimeoutMs?: number;
+  /**
+   * Masks secrets in text the server sent that ends up in a log line or an error message (ignored
+   * frames, error descriptions, close reasons). `redactPatterns` unless given; the client passes
+   * its Redactor, which also knows the password and the token.
+   */
+  redact?: (text: string) => string;
 }
 
 export interface RpcRequestOptions {
@@ -51,6 +59,16 @@ const TCP_KEEPALIVE_MS = 15_000;
 const CLOSE_GRACE_MS = 2_000;
 const MAX_ID = 0xffff_ffff;
 const LOGGED_FRAME_CHARS = 200;
+/** The most of a server's `errorDescription` put into an error message. */
+const MAX_DESCRIPTION_CHARS = 300;
+/**
+ * Server text is redacted only this far before it is cut for display. The secret patterns cost
+ * time quadratic in the length of some inputs (a 1 MB frame of `eyJ-eyJ-…` took minutes), so a
+ * frame is never redacted whole; secrets that start in the part shown are still masked in full.
+ */
+const REDACT_WINDOW_CHARS = 2048;
+/** Characters that end a token, a password-like word or a URL: what a cut secret runs up to. */
+const SECRET_DELIMITER_RE = /[\s"'<>,;{}[\]]/;
 
 interface Pending {
   method: string;
@@ -65,10 +83,27 @@ export class RpcSocket implements IDisposable {
    * `notTrueConf`, `connectionLimit`, `certificate`, `unreachable`, `timeout` or `cancelled`.
    */
   static open(url: string, options: RpcSocketOptions, signal?: AbortSignal): Promise<RpcSocket> {
+    const pin = options.tls.pinnedFingerprint256;
+    if (pin === undefined || !/^wss:/i.test(url)) {
+      return RpcSocket.upgrade(url, options, signal);
+    }
+    // A pinned certificate (tls.ts) is checked on a connection made here, before ws writes its
+    // upgrade request on it: a changed certificate gets nothing, not even the path.
+    const startedAt = Date.now();
+    const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    return connectTls({ host: hostOf(url), ca: options.tls.ca, pinnedFingerprint256: pin, timeoutMs, signal }).then(
+      (socket) => RpcSocket.upgrade(url, { ...options, handshakeTimeoutMs: Math.max(1, timeoutMs - (Date.now() - startedAt)) }, signal, socket),
+      (err: unknown) => Promise.reject(toNetworkError(err, url, signal)),
+    );
+  }
+
+  /** The WebSocket handshake, on `socket` when one is given (already connected and checked). */
+  private static upgrade(url: string, options: RpcSocketOptions, signal?: AbortSignal, socket?: TLSSocket): Promise<RpcSocket> {
     const host = hostOf(url);
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     return new Promise<RpcSocket>((resolve, reject) => {
       if (signal?.aborted) {
+        socket?.destroy();
         reject(cancelledError(signal.reason));
         return;
       }
@@ -78,6 +113,7 @@ export class RpcSocket implements IDisposable {
         perMessageDeflate: false,
         ca: options.tls.ca,
         rejectUnauthorized: options.tls.rejectUnauthorized,
+        ...(socket ? { createConnection: () => socket } : {}),
       });
       let failure: TrueConfError | undefined;
       const onAbort = () => {
@@ -97,7 +133,7 @@ export class RpcSocket implements IDisposable {
       };
       const onClose = (code: number, reason: Buffer) => {
         settle();
-        reject(failure ?? closeError(host, code, reason.toString()));
+        reject(failure ?? closeError(host, code, (options.redact ?? redactPatterns)(reason.toString())));
       };
       const onOpen = () => {
         settle();
@@ -124,6 +160,7 @@ export class RpcSocket implements IDisposable {
   private readonly pending = new Map<number, Pending>();
   private readonly idleWaiters = new Set<() => void>();
   private readonly requestTimeoutMs: number;
+  private readonly redact: (text: string) => string;
   private lastId = 0;
   private closeReason: TrueConfError | undefined;
   /** What went wrong on our side (invalid frame, frame too big) when the close itself says nothing. */
@@ -139,6 +176,7 @@ export class RpcSocket implements IDisposable {
   ) {
     this.logger = options.logger ?? nullLogger;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.redact = options.redact ?? redactPatterns;
     this.requestEmitter = new Emitter<RequestFrame>((err) => this.logger.error(`A notification listener failed: ${errorText(err)}`));
     this.onRequest = this.requestEmitter.event;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -305,7 +343,9 @@ export class RpcSocket implements IDisposable {
       pending.resolve(payload);
     } else {
       this.logger.debug(`← ${pending.method} #${String(id)} errorCode ${code} (${elapsed} ms)`);
-      const description = isObject(payload) && typeof payload.errorDescription === 'string' ? payload.errorDescription : undefined;
+      // The server's own words go into the message shown to the user: never a secret it echoes, never a megabyte.
+      const description =
+        isObject(payload) && typeof payload.errorDescription === 'string' ? excerpt(payload.errorDescription, this.redact, MAX_DESCRIPTION_CHARS) : undefined;
       pending.reject(apiError(pending.method, code, description));
     }
   }
@@ -317,9 +357,7 @@ export class RpcSocket implements IDisposable {
   }
 
   private ignore(what: string, text: string): void {
-    const shown = redactPatterns(text);
-    const cut = shown.length > LOGGED_FRAME_CHARS ? `${shown.slice(0, LOGGED_FRAME_CHARS)}… (${shown.length} chars)` : shown;
-    this.logger.warn(`Ignored a frame from ${this.host} that ${what}: ${cut}`);
+    this.logger.warn(`Ignored a frame from ${this.host} that ${what}: ${excerpt(text, this.redact, LOGGED_FRAME_CHARS)}`);
   }
 
   private startHeartbeat(intervalMs: number, timeoutMs: number): void {
@@ -343,8 +381,9 @@ export class RpcSocket implements IDisposable {
   private onClosed(code: number, reason: string): void {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
-    this.closeReason ??= closeError(this.host, code, reason || this.lastSocketError?.message || '');
-    this.logger.debug(`WebSocket to ${this.host} closed (code ${code}${reason ? `: ${reason}` : ''})`);
+    const shownReason = this.redact(reason);
+    this.closeReason ??= closeError(this.host, code, shownReason || this.lastSocketError?.message || '');
+    this.logger.debug(`WebSocket to ${this.host} closed (code ${code}${shownReason ? `: ${shownReason}` : ''})`);
     this.rejectPending(this.closeReason);
     this.wakeIdleWaiters();
     this.requestEmitter.dispose();
@@ -400,6 +439,24 @@ function closeError(host: string, code: number, reason: string): TrueConfError {
     return new TrueConfError('connectionLimit', `${host} closed the connection: too many connections${shownReason ? ` (${shownReason})` : ''}.`, { code });
   }
   return new TrueConfError('unreachable', `The connection to ${host} was lost (close code ${code}${shownReason ? `: ${shownReason}` : ''}).`, { code });
+}
+
+/**
+ * At most `maxChars` of server-sent text, secrets masked, with the full length noted when cut.
+ * Only the first REDACT_WINDOW_CHARS are redacted (see there); when the text runs past them, the
+ * run of characters at the window's edge is dropped too, so half a secret cut in two never shows.
+ */
+function excerpt(text: string, redact: (text: string) => string, maxChars: number): string {
+  const windowed = text.length > REDACT_WINDOW_CHARS;
+  let shown = redact(windowed ? text.slice(0, REDACT_WINDOW_CHARS) : text);
+  if (windowed) {
+    let end = shown.length;
+    while (end > 0 && !SECRET_DELIMITER_RE.test(shown[end - 1])) {
+      end--;
+    }
+    shown = shown.slice(0, end);
+  }
+  return shown.length > maxChars || windowed ? `${shown.slice(0, maxChars)}… (${text.length} chars)` : shown;
 }
 
 function errorCodeOf(payload: unknown): number {

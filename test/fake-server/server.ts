@@ -439,6 +439,19 @@ export class FakeTrueConfServer extends EventEmitter {
     await this.listen(this.listeningPort);
   }
 
+  /**
+   * Serve another certificate to new connections (a server started with `tls` only). With
+   * restart(), the server comes back on the same port with a different certificate, keeping its
+   * users, tokens and log: "the certificate changed" in the pinning tests.
+   */
+  setCertificate(tls: { key: string | Buffer; cert: string | Buffer }): void {
+    if (!(this.httpServer instanceof https.Server)) {
+      throw new Error('setCertificate() needs a server started with the tls option');
+    }
+    this.httpServer.setSecureContext({ key: tls.key, cert: tls.cert });
+    this.options.tls = { ...tls };
+  }
+
   private schedule(fn: () => void, ms: number): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
