@@ -108,6 +108,9 @@ async function fetchOnce(ctx: Context, partial: Partial): Promise<void> {
     signal: ctx.options.signal,
   });
   try {
+    if (resumeFrom > 0 && response.status === 416) {
+      throw fewerBytesThanAnnounced(ctx, response, resumeFrom);
+    }
     checkResponse(ctx, response);
     const append = resumeFrom > 0 && isResumedAt(response, resumeFrom);
     if (response.status === 206 && !append) {
@@ -163,6 +166,18 @@ function checkResponse(ctx: Context, response: HttpResponse): void {
   if (contentType.startsWith('text/html') && !isHtmlFile(ctx.name, ctx.options.expectedMimeType)) {
     throw new TrueConfError('download', `The server returned a web page instead of "${ctx.name}" — the link may have expired.`, { status });
   }
+}
+
+/**
+ * A resume the server cannot satisfy (416): it has no bytes past those already stored, so the
+ * file is shorter than getFileInfo said. Retrying cannot help; say what is wrong instead of "HTTP 416".
+ */
+function fewerBytesThanAnnounced(ctx: Context, response: HttpResponse, stored: number): TrueConfError {
+  const total = /^bytes \*\/(\d+)$/.exec(header(response, 'content-range') ?? '')?.[1];
+  const expected = ctx.options.expectedSize;
+  const has = total !== undefined ? `only ${total} bytes` : `no more than the ${stored} bytes received`;
+  const announced = expected !== undefined ? `, not the ${expected} it announced` : '';
+  return new TrueConfError('download', `The server has ${has} of "${ctx.name}"${announced}.`, { status: 416 });
 }
 
 function isHtmlFile(name: string, mimeType: string | undefined): boolean {

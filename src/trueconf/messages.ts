@@ -9,7 +9,7 @@ import type { IDisposable } from '../common/lifecycle';
 import { Logger, nullLogger } from '../common/logger';
 import type { RpcChannel } from './channel';
 import { Envelope, EnvelopeType, IncomingFile } from './types';
-import { asObject, Fields, isObject, readNumber, readOptionalReadyState, readOptionalString, readSize, readString } from './validate';
+import { asObject, Fields, isObject, protocolError, readNumber, readOptionalReadyState, readOptionalString, readSize, readString } from './validate';
 
 const DEFAULT_MIME_TYPE = 'application/octet-stream';
 
@@ -48,13 +48,18 @@ export function parseEnvelope(raw: unknown, context: string, chatId?: string): E
  * The file carried by a `sendMessage` notification, or undefined when it carries none. A file
  * message has type 202 (live servers) or 2 (the seed page) *and* a string `content.fileId` — so
  * a type-2 REMOVE_PARTICIPANT system envelope (`content: {userId}`) is not mistaken for one.
- * Throws TrueConfError('protocol') for a file message whose fields have the wrong types.
+ * Throws TrueConfError('protocol') for a file message whose fields have the wrong types, and for
+ * an envelope of a file type whose `content` is not an object at all.
  */
 export function parseFileMessage(envelope: unknown): IncomingFile | undefined {
+  const context = 'a file message';
+  if (isObject(envelope) && isFileType(envelope.type) && !isObject(envelope.content)) {
+    // Every envelope of these types has object content (a file, or a system envelope's {userId}).
+    throw protocolError(context, '"content" should be an object');
+  }
   if (!isFileEnvelope(envelope)) {
     return undefined;
   }
-  const context = 'a file message';
   const message = parseEnvelope(envelope, context);
   const content = envelope.content;
   const file: IncomingFile = {
@@ -79,12 +84,11 @@ export function parseFileMessage(envelope: unknown): IncomingFile | undefined {
 }
 
 function isFileEnvelope(envelope: unknown): envelope is Fields & { content: Fields } {
-  return (
-    isObject(envelope) &&
-    (envelope.type === EnvelopeType.Attachment || envelope.type === EnvelopeType.SeedAttachment) &&
-    isObject(envelope.content) &&
-    typeof envelope.content.fileId === 'string'
-  );
+  return isObject(envelope) && isFileType(envelope.type) && isObject(envelope.content) && typeof envelope.content.fileId === 'string';
+}
+
+function isFileType(type: unknown): boolean {
+  return type === EnvelopeType.Attachment || type === EnvelopeType.SeedAttachment;
 }
 
 /** `bot@video.example.com/4f1c2a` → `bot@video.example.com`: drop the instance suffix (protocol.md §2). */
@@ -105,6 +109,10 @@ export function isOwnMessage(message: Pick<Envelope, 'author'> | Pick<IncomingFi
  */
 export function onFileMessage(rpc: RpcChannel, listener: (file: IncomingFile) => void, logger: Logger = nullLogger): IDisposable {
   return rpc.onNotification('sendMessage', (payload) => {
+    if (!isObject(payload)) {
+      logger.warn(`Ignored a sendMessage notification whose payload is not a message (${payload === null ? 'null' : typeof payload}).`);
+      return;
+    }
     let file: IncomingFile | undefined;
     try {
       file = parseFileMessage(payload);
