@@ -17,6 +17,10 @@ export const Commands = {
   showLog: 'trueconf.showLog',
   showSessionMenu: 'trueconf.showSessionMenu',
   chooseCaFile: 'trueconf.chooseCaFile',
+  /** `{ server?, fingerprint256?, skipConfirmation? }` when run through executeCommand (README, Troubleshooting). */
+  trustServerCertificate: 'trueconf.trustServerCertificate',
+  /** `{ server? }` when run through executeCommand; otherwise it asks which. */
+  forgetServerCertificate: 'trueconf.forgetServerCertificate',
 } as const;
 
 export const Views = {

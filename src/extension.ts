@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { Event } from './common/event';
+import { registerCertificateCommands } from './commands/certificates';
 import { IncomingFilesApi, registerIncomingFiles } from './commands/incoming';
 import { registerSendCommands } from './commands/send';
 import { registerSessionCommands } from './commands/session';
+import { CertificateTrustService } from './services/certificateTrust';
 import { SessionService, SessionState } from './services/connection';
 import { LogService } from './services/log';
 import { SecretsService } from './services/secrets';
@@ -26,10 +28,12 @@ export interface TrueConfShareApi {
 
 export function activate(context: vscode.ExtensionContext): TrueConfShareApi {
   const log = new LogService();
-  const session = new SessionService(new SecretsService(context.secrets), log);
+  // Certificates trusted per server: globalState, keyed by origin (a fingerprint is no secret).
+  const trust = new CertificateTrustService(context.globalState, log);
+  const session = new SessionService(new SecretsService(context.secrets), log, trust);
   const statusBar = new StatusBarService(session);
   // Disposed in this order: the UI first, the log last so closing the session can still write to it.
-  context.subscriptions.push(registerSessionCommands(session, log), statusBar, session, log);
+  context.subscriptions.push(registerSessionCommands(session, log), registerCertificateCommands(session, trust), statusBar, session, log);
   const send = registerSendCommands(context, { connection: session, logger: log.logger });
   const incomingFiles = registerIncomingFiles(context, { connection: session, logger: log.logger, send });
 
