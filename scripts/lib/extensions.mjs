@@ -60,3 +60,38 @@ export function installExtensionFiles(manifest, files, extensionsDir) {
   }
   return { id: `${manifest.publisher}.${manifest.name}`, dir };
 }
+
+/**
+ * Lets VS Code run in `locale` (`--locale ru`) without downloading its language pack: installs a
+ * language pack extension that translates nothing and registers it in
+ * `<userDataDir>/languagepacks.json`, as VS Code does for an installed one. VS Code's own UI stays
+ * in English (every message falls back to it), but the language is `locale`: extensions get
+ * `vscode.env.language === locale` and their package.nls.<locale>.json and
+ * l10n/bundle.l10n.<locale>.json, exactly as for a user with the real language pack.
+ * Call it before code-server starts. Returns `{ id, dir }` of the stub extension.
+ */
+export function installEmptyLanguagePack(locale, extensionsDir, userDataDir) {
+  const manifest = {
+    name: `empty-language-pack-${locale.toLowerCase()}`,
+    publisher: 'trueconf-share-tests',
+    version: '1.0.0',
+    displayName: `Empty language pack (${locale}) for tests`,
+    engines: { vscode: '*' },
+    categories: ['Language Packs'],
+    contributes: {
+      localizations: [{ languageId: locale, languageName: locale, translations: [{ id: 'vscode', path: './translations/main.i18n.json' }] }],
+    },
+  };
+  const installed = installExtensionFiles(manifest, { 'translations/main.i18n.json': `${JSON.stringify({ version: '1.0.0', contents: {} })}\n` }, extensionsDir);
+  const registry = path.join(userDataDir, 'languagepacks.json');
+  const packs = fs.existsSync(registry) ? JSON.parse(fs.readFileSync(registry, 'utf8')) : {};
+  packs[locale] = {
+    hash: `empty-${manifest.version}`,
+    extensions: [{ extensionIdentifier: { id: installed.id }, version: manifest.version }],
+    translations: { vscode: path.join(installed.dir, 'translations', 'main.i18n.json') },
+    label: locale,
+  };
+  fs.mkdirSync(userDataDir, { recursive: true });
+  fs.writeFileSync(registry, `${JSON.stringify(packs, null, 2)}\n`);
+  return installed;
+}
