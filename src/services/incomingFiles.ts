@@ -402,6 +402,13 @@ export class IncomingFilesService extends Disposable {
     }
     this.useAccount(client, userId);
     this.apisEmitter.fire();
+    // Files still uploading in the list restored from the last window are followed again: nothing
+    // else tells this session when they are done (history sees them again, still uploading, as known).
+    for (const file of this.index.values()) {
+      if (file.readyState === FileReadyState.Uploading) {
+        this.followUpload(file);
+      }
+    }
     const apis = this.apis;
     this.syncHistory(apis).catch((err: unknown) => this.logger.warn('Could not fetch the chat history for incoming files:', err));
   }
@@ -644,7 +651,9 @@ export class IncomingFilesService extends Disposable {
       this.progressTimer = undefined;
       const files = new Set(this.progressFiles);
       this.progressFiles.clear();
-      this.changed(change({ files }));
+      if (files.size > 0) {
+        this.changed(change({ files }));
+      }
     }, PROGRESS_REFRESH_MS);
   }
 
@@ -652,6 +661,9 @@ export class IncomingFilesService extends Disposable {
     this.uploadTrackers.get(key)?.abort();
     this.uploadTrackers.delete(key);
     this.progress.delete(key);
+    // Whoever forgets an upload redraws its item: no late progress redraw after that (a click
+    // on the item while it is redrawn is lost, and a finished upload is when people click).
+    this.progressFiles.delete(key);
   }
 
   private abortUploadTrackers(): void {
@@ -660,6 +672,7 @@ export class IncomingFilesService extends Disposable {
     }
     this.uploadTrackers.clear();
     this.progress.clear();
+    this.progressFiles.clear();
   }
 
   // ---- names and titles -----------------------------------------------------------------------
