@@ -41,6 +41,7 @@ export const Settings = {
   incomingHistoryChats: 'incomingFiles.historyChats',
   incomingHistoryDepth: 'incomingFiles.historyDepth',
   incomingIncludeOwn: 'incomingFiles.includeOwn',
+  requestTimeoutSeconds: 'requestTimeoutSeconds',
 } as const;
 
 export const ContextKeys = {

@@ -7,6 +7,7 @@ import { registerSessionCommands } from './commands/session';
 import { CertificateTrustService } from './services/certificateTrust';
 import { SessionService, SessionState } from './services/connection';
 import { LogService } from './services/log';
+import { logShownMessages, ShownMessage, shownMessages } from './services/messages';
 import { SecretsService } from './services/secrets';
 import { StatusBarService } from './services/statusBar';
 
@@ -23,11 +24,16 @@ export interface TrueConfShareApi {
     /** The most recent lines of the "TrueConf" log, exactly as written there (already redacted). */
     readonly lines: readonly string[];
   };
+  readonly messages: {
+    /** The most recent notifications shown (each is also in the log), exactly as shown, oldest first. */
+    readonly shown: readonly ShownMessage[];
+  };
   readonly incomingFiles: IncomingFilesApi;
 }
 
 export function activate(context: vscode.ExtensionContext): TrueConfShareApi {
   const log = new LogService();
+  context.subscriptions.push(logShownMessages(log.logger));
   // Certificates trusted per server: globalState, keyed by origin (a fingerprint is no secret).
   const trust = new CertificateTrustService(context.globalState, log);
   const session = new SessionService(new SecretsService(context.secrets), log, trust);
@@ -53,6 +59,11 @@ export function activate(context: vscode.ExtensionContext): TrueConfShareApi {
     log: {
       get lines() {
         return log.logger.lines;
+      },
+    },
+    messages: {
+      get shown() {
+        return shownMessages();
       },
     },
     incomingFiles,

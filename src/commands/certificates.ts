@@ -10,6 +10,7 @@ import { TrueConfError } from '../trueconf/errors';
 import { probeCertificate } from '../trueconf/http';
 import { isHttps, TrustedCertificate } from '../trueconf/pins';
 import { abbreviateFingerprint, CertificateInfo, normalizeFingerprint, sameFingerprint } from '../trueconf/tls';
+import { showErrorMessage, showInformationMessage } from '../services/messages';
 
 /**
  * The argument of `trueconf.trustServerCertificate` through executeCommand (all optional):
@@ -59,7 +60,7 @@ async function trustServerCertificate(session: SessionService, trust: Certificat
     if (scripted) {
       throw new Error(message);
     }
-    void vscode.window.showInformationMessage(message);
+    void showInformationMessage(message);
     return undefined;
   }
 
@@ -81,14 +82,14 @@ async function trustServerCertificate(session: SessionService, trust: Certificat
     if (scripted) {
       throw new TrueConfError(error.kind, message, { cause: err });
     }
-    void vscode.window.showErrorMessage(message);
+    void showErrorMessage(message);
     return undefined;
   }
 
   if (info.authorized) {
     const message = vscode.l10n.t('The certificate of {0} verifies: there is nothing to trust.', host);
     if (!scripted) {
-      void vscode.window.showInformationMessage(message);
+      void showInformationMessage(message);
     }
     await reconnectIfUsing(session, origin);
     return undefined;
@@ -103,7 +104,7 @@ async function trustServerCertificate(session: SessionService, trust: Certificat
     if (scripted) {
       throw new TrueConfError('certificate', message);
     }
-    void vscode.window.showErrorMessage(message);
+    void showErrorMessage(message);
     return undefined;
   }
   if (!scripted && !(await trust.confirm(origin, info, trust.pinFor(origin)))) {
@@ -125,7 +126,7 @@ async function forgetServerCertificate(session: SessionService, trust: Certifica
   } else {
     const entries = Object.entries(trust.all());
     if (entries.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No server certificates are trusted: every server is verified as usual.'));
+      void showInformationMessage(vscode.l10n.t('No server certificates are trusted: every server is verified as usual.'));
       return false;
     }
     const picked = await vscode.window.showQuickPick(
@@ -144,7 +145,7 @@ async function forgetServerCertificate(session: SessionService, trust: Certifica
   }
   const had = await trust.forget(origin);
   if (had && !scripted) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('The certificate of {0} is no longer trusted: it is verified as usual again.', hostOf(origin)));
+    void showInformationMessage(vscode.l10n.t('The certificate of {0} is no longer trusted: it is verified as usual again.', hostOf(origin)));
   }
   if (had) {
     await reconnectIfUsing(session, origin);

@@ -19,6 +19,7 @@ import { formatBytes } from '../trueconf/limits';
 import type { IncomingFile } from '../trueconf/types';
 import { ChatFileSystemProvider, incomingFileUri, parseIncomingFileUri } from '../views/chatFileSystem';
 import { ChatFileSender, ChatNode, FileNode, IncomingFilesTreeProvider, IncomingFilesView } from '../views/incomingFilesTree';
+import { showInformationMessage, showWarningMessage } from '../services/messages';
 
 export interface IncomingFilesDeps {
   readonly connection: IncomingFilesConnection;
@@ -152,7 +153,7 @@ class IncomingCommands {
 
   async clear(cache: FileCache): Promise<void> {
     const clear = vscode.l10n.t('Clear');
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await showWarningMessage(
       vscode.l10n.t('Clear the list of incoming files?'),
       { modal: true, detail: vscode.l10n.t('The files stay in the chats; downloaded copies are deleted. Only files sent from now on will be listed.') },
       clear,
@@ -202,7 +203,7 @@ class IncomingCommands {
   private async pick(title: string): Promise<IncomingFile | undefined> {
     const files = this.model.isVisible ? this.model.allFiles().slice(0, MAX_PICKED) : [];
     if (files.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No incoming files yet.'));
+      void showInformationMessage(vscode.l10n.t('No incoming files yet.'));
       return undefined;
     }
     const now = Date.now();
@@ -276,7 +277,7 @@ class NewFileNotifier implements vscode.Disposable {
   private async offer(message: string, file: IncomingFile): Promise<void> {
     const open = vscode.l10n.t('Open');
     const show = vscode.l10n.t('Show in List');
-    const picked = await vscode.window.showInformationMessage(message, open, show);
+    const picked = await showInformationMessage(message, open, show);
     if (picked === open) {
       await vscode.commands.executeCommand(Commands.openIncomingFile, incomingFileUri(file));
     } else if (picked === show) {

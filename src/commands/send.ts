@@ -28,6 +28,7 @@ import { CaptionChoice, PreparedFiles, SendReport, SendService } from '../servic
 import { visibleLength } from '../trueconf/text-length';
 import { MAX_TEXT_LENGTH } from '../trueconf/types';
 import { ChatPicker } from '../views/chatPicker';
+import { showErrorMessage, showInformationMessage, showWarningMessage } from '../services/messages';
 
 /** Send without asking: to this chat, with this caption (none when left out), and no questions after. */
 export interface SendCommandOptions {
@@ -78,7 +79,7 @@ class SendCommands {
     const options = findOptions(first, second);
     const prepared = await this.activeEditorFiles(first instanceof vscode.Uri ? first : undefined);
     if (!prepared) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Open a file in the editor to send it to a chat.'));
+      void showInformationMessage(vscode.l10n.t('Open a file in the editor to send it to a chat.'));
       return undefined;
     }
     return this.send.send(prepared, await this.choices(options));
@@ -104,7 +105,7 @@ class SendCommands {
           )
         : undefined;
     if (!document || !selection) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Select some text in an editor to send it to a chat.'));
+      void showInformationMessage(vscode.l10n.t('Select some text in an editor to send it to a chat.'));
       return undefined;
     }
     const fileName = document.isUntitled ? untitledFileName(document.uri.path, document.languageId) : baseName(document.uri.path);
@@ -124,11 +125,11 @@ class SendCommands {
         MAX_TEXT_LENGTH,
       );
       if (options) {
-        void vscode.window.showErrorMessage(message);
+        void showErrorMessage(message);
         return { sent: [], notSent: [location], skipped: [], cancelled: false, error: { kind: 'limit', message } };
       }
       const asFile = vscode.l10n.t('Send as File');
-      if ((await vscode.window.showWarningMessage(message, asFile)) !== asFile) {
+      if ((await showWarningMessage(message, asFile)) !== asFile) {
         return { sent: [], notSent: [location], skipped: [], cancelled: true };
       }
     }

@@ -7,8 +7,9 @@ import type { LogService } from '../services/log';
 import type { Account } from '../services/secrets';
 import { configuredValues, setCaFile } from '../services/settings';
 import { fixesForState, statusSummary } from '../services/statusBar';
-import { parseServerAddress } from '../trueconf/endpoints';
+import { parseServerAddress, ServerAddressError } from '../trueconf/endpoints';
 import { TrueConfError } from '../trueconf/errors';
+import { showErrorMessage, showInformationMessage } from '../services/messages';
 
 const SESSION_COMMAND_IDS = [
   Commands.signIn,
@@ -80,14 +81,14 @@ async function signIn(session: SessionService, arg: unknown): Promise<void> {
         }
       },
     );
-    void vscode.window.showInformationMessage(vscode.l10n.t('Signed in to TrueConf as {0}.', userId));
+    void showInformationMessage(vscode.l10n.t('Signed in to TrueConf as {0}.', userId));
   } catch (err) {
     if (err instanceof TrueConfError) {
       if (err.kind !== 'cancelled') {
         void showFailure(err, { account, signedIn: session.isSignedIn });
       }
     } else {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not sign in to TrueConf: {0}', err instanceof Error ? err.message : String(err)));
+      void showErrorMessage(vscode.l10n.t('Could not sign in to TrueConf: {0}', err instanceof Error ? err.message : String(err)));
     }
   }
 }
@@ -95,7 +96,7 @@ async function signIn(session: SessionService, arg: unknown): Promise<void> {
 async function signOut(session: SessionService): Promise<void> {
   const account = session.isSignedIn ? session.account : undefined;
   await session.signOut();
-  void vscode.window.showInformationMessage(
+  void showInformationMessage(
     account
       ? vscode.l10n.t('Signed out of {0}. Your TrueConf password and token are deleted from VS Code.', hostOf(account.server))
       : vscode.l10n.t('You are not signed in to TrueConf.'),
@@ -256,7 +257,27 @@ function validateServer(value: string): string | undefined {
     parseServerAddress(value);
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return err instanceof ServerAddressError ? describeAddressProblem(err) : err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** ServerAddressError's message, in the user's language. */
+function describeAddressProblem(err: ServerAddressError): string {
+  switch (err.problem) {
+    case 'empty':
+      return vscode.l10n.t('Enter the address of your TrueConf Server, for example https://video.example.com');
+    case 'spaces':
+      return vscode.l10n.t('The server address cannot contain spaces.');
+    case 'scheme':
+      return vscode.l10n.t('Use an http:// or https:// address, not {0}://.', err.subject);
+    case 'noHost':
+      return vscode.l10n.t('The server address needs a host name.');
+    case 'credentials':
+      return vscode.l10n.t('Do not put a user name or password in the server address.');
+    case 'path':
+      return vscode.l10n.t('Enter only the server address, without a path, for example https://video.example.com');
+    case 'invalid':
+      return vscode.l10n.t('"{0}" is not a valid server address. Example: https://video.example.com', err.subject);
   }
 }
 

@@ -6,6 +6,7 @@ import { TrueConfError } from '../trueconf/errors';
 import type { CertificateInfo } from '../trueconf/tls';
 import { hostOf } from './errors';
 import type { LogService } from './log';
+import { showWarningMessage } from './messages';
 
 /**
  * Per-server certificate trust in VS Code: the pins live in globalState, keyed by the server's
@@ -111,7 +112,7 @@ export class CertificateTrustService {
       ),
     ];
     const detail = lines.filter((line) => line !== undefined).join('\n');
-    const picked = await vscode.window.showWarningMessage(message, { modal: true, detail }, trustButton);
+    const picked = await showWarningMessage(message, { modal: true, detail }, trustButton);
     return picked === trustButton;
   }
 }

@@ -12,7 +12,16 @@ import type { CertificateTrustService } from './certificateTrust';
 import { asTrueConfError, FailureContext } from './errors';
 import type { LogService } from './log';
 import { Account, sameAccount, SecretsService } from './secrets';
-import { affectsConnection, configuredAccount, readTlsSettings, sameTls, saveAccount, TlsSettings, tlsSettingsUnchanged } from './settings';
+import {
+  affectsConnection,
+  configuredAccount,
+  readTlsSettings,
+  requestTimeoutMs,
+  sameTls,
+  saveAccount,
+  TlsSettings,
+  tlsSettingsUnchanged,
+} from './settings';
 
 /** The session as the rest of the extension sees it: the client's states, without `idle`. */
 export type SessionState = Exclude<ConnectionState, { kind: 'idle' }>;
@@ -37,6 +46,8 @@ interface Connection {
   readonly account: Account;
   readonly password: string;
   readonly tls: TlsSettings;
+  /** `trueconf.requestTimeoutSeconds` when the client was made, in ms. */
+  readonly requestTimeoutMs: number;
   /** The fingerprint of the certificate trusted for this server when the client was made. */
   readonly pin: string | undefined;
   readonly client: TrueConfClient;
@@ -49,6 +60,17 @@ interface Connection {
    */
   retries: number;
   retry?: { nextAttemptAt: number; lastError: TrueConfError; timer: NodeJS.Timeout };
+  /** The client's state before its latest change. */
+  clientKind: ConnectionState['kind'];
+  /** Reconnect was asked for: the `connecting` that follows is shown. */
+  reconnectRequested: boolean;
+  /**
+   * The client went from connected straight to connecting without being asked: it is signing in
+   * again with a renewed token (on errorCode 203, or ahead of expiry). Requests wait meanwhile; the
+   * user sees no difference, so the session still shows connected. A renewal that fails ends in
+   * `reconnecting` or `failed` like any attempt, bounded by the request timeout.
+   */
+  renewing: boolean;
 }
 
 /**
@@ -216,6 +238,7 @@ export class SessionService extends Disposable {
       if (conn.client.state.kind === 'failed' || conn.client.state.kind === 'idle') {
         this.connectInBackground(conn);
       } else {
+        conn.reconnectRequested = true;
         conn.client.reconnect();
       }
       this.update();
@@ -278,7 +301,15 @@ export class SessionService extends Disposable {
       return;
     }
     const conn = this.connection;
-    if (!force && conn && sameAccount(conn.account, account) && conn.password === password && tlsSettingsUnchanged(conn.tls) && this.samePin(conn)) {
+    if (
+      !force &&
+      conn &&
+      sameAccount(conn.account, account) &&
+      conn.password === password &&
+      tlsSettingsUnchanged(conn.tls) &&
+      conn.requestTimeoutMs === requestTimeoutMs() &&
+      this.samePin(conn)
+    ) {
       return;
     }
     this.log.keepSecret(password);
@@ -307,6 +338,7 @@ export class SessionService extends Disposable {
 
   /** `clientTls` from CertificateTrustService.tlsFor: the settings plus this server's pin. */
   private createConnection(account: Account, password: string, tls: TlsSettings, clientTls: TlsOptions, token?: TokenInfo): Connection {
+    const timeoutMs = requestTimeoutMs();
     const client = new TrueConfClient({
       server: account.server,
       username: account.username,
@@ -314,9 +346,22 @@ export class SessionService extends Disposable {
       token,
       tls: clientTls,
       logger: this.log.logger,
+      requestTimeoutMs: timeoutMs,
     });
     const disposables = new DisposableStore();
-    const conn: Connection = { account, password, tls, pin: clientTls.pinnedFingerprint256, client, disposables, retries: 0 };
+    const conn: Connection = {
+      account,
+      password,
+      tls,
+      requestTimeoutMs: timeoutMs,
+      pin: clientTls.pinnedFingerprint256,
+      client,
+      disposables,
+      retries: 0,
+      clientKind: client.state.kind,
+      reconnectRequested: false,
+      renewing: false,
+    };
     disposables.add(
       client.onDidChangeToken((next) => {
         conn.token = next;
@@ -369,6 +414,14 @@ export class SessionService extends Disposable {
   }
 
   private onClientState(conn: Connection, state: ConnectionState): void {
+    const previous = conn.clientKind;
+    conn.clientKind = state.kind;
+    if (state.kind === 'connecting') {
+      conn.renewing = previous === 'connected' && !conn.reconnectRequested;
+    } else {
+      conn.renewing = false;
+      conn.reconnectRequested = false;
+    }
     if (conn !== this.connection) {
       return; // a sign-in in progress, or a connection being replaced
     }
@@ -438,6 +491,9 @@ export class SessionService extends Disposable {
   }
 
   private connectionState(conn: Connection): SessionState {
+    if (conn.renewing && conn.client.userId) {
+      return { kind: 'connected', userId: conn.client.userId };
+    }
     if (conn.retry) {
       return { kind: 'reconnecting', attempt: conn.retries, nextAttemptAt: conn.retry.nextAttemptAt, lastError: conn.retry.lastError };
     }

@@ -5,6 +5,7 @@ import { parseServerAddress } from '../trueconf/endpoints';
 import { TrueConfError } from '../trueconf/errors';
 import { abbreviateFingerprint, isCertificateChangedError } from '../trueconf/tls';
 import type { Account } from './secrets';
+import { showErrorMessage, showInformationMessage } from './messages';
 
 /** The file named by `trueconf.tls.caFile` cannot be used. A certificate problem the user can fix. */
 export class CaFileError extends TrueConfError {
@@ -192,7 +193,7 @@ export function runFix(fix: vscode.Command): Thenable<unknown> {
 export async function offerFixes(severity: 'error' | 'info', message: string, fixes: vscode.Command[]): Promise<void> {
   const titles = fixes.map((fix) => fix.title);
   const picked =
-    severity === 'error' ? await vscode.window.showErrorMessage(message, ...titles) : await vscode.window.showInformationMessage(message, ...titles);
+    severity === 'error' ? await showErrorMessage(message, ...titles) : await showInformationMessage(message, ...titles);
   const fix = fixes.find((f) => f.title === picked);
   if (fix) {
     await runFix(fix);

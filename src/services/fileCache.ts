@@ -17,6 +17,7 @@ import type { FileApi, FileDownloadProgress } from '../trueconf/files';
 import { formatBytes } from '../trueconf/limits';
 import { FileReadyState, IncomingFile } from '../trueconf/types';
 import type { IncomingFilesService } from './incomingFiles';
+import { showWarningMessage } from './messages';
 
 /** The parts of an incoming file the cache needs. */
 export interface CacheableFile {
@@ -222,7 +223,7 @@ function downloadLimitBytes(): number {
 
 async function askBeforeLargeDownload(file: IncomingFile, limitBytes: number): Promise<boolean> {
   const download = vscode.l10n.t('Download');
-  const answer = await vscode.window.showWarningMessage(
+  const answer = await showWarningMessage(
     vscode.l10n.t('Download {0}?', formatBytes(file.size)),
     {
       modal: true,

@@ -362,8 +362,10 @@ export class IncomingFilesService extends Disposable {
       return undefined;
     }
     const kind = apis.client.state.kind;
-    // While reconnecting, requests wait for the connection (bounded by the client).
-    return kind === 'connected' || kind === 'reconnecting' ? apis : undefined;
+    // While reconnecting, or signing in again after having been connected (a token renewal, which
+    // the session still shows as connected), requests wait for the connection (bounded by the client).
+    const again = kind === 'connecting' && apis.client.userId !== undefined;
+    return kind === 'connected' || kind === 'reconnecting' || again ? apis : undefined;
   }
 
   private onConnectionChanged(): void {

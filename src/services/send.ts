@@ -21,6 +21,7 @@ import type { UploadLimits } from '../trueconf/types';
 import { FileSource, fileSourceFromBuffer, fileSourceFromPath } from '../trueconf/upload';
 import { ChatDirectory, ChatTarget, SendApis } from './chatDirectory';
 import { asTrueConfError, Fixes, runFix, shortReason } from './errors';
+import { showErrorMessage, showInformationMessage, showWarningMessage } from './messages';
 
 export type { ChatTarget } from './chatDirectory';
 
@@ -161,12 +162,12 @@ export class SendService extends Disposable {
     }
     if (files.length === 0) {
       const message = nothingToSendMessage(skipped);
-      void vscode.window.showErrorMessage(message);
+      void showErrorMessage(message);
       return { sent: [], notSent: [], skipped, cancelled: false, error: { kind: 'nothingToSend', message } };
     }
     const refusal = await this.checkLimits(apis, files);
     if (refusal) {
-      void vscode.window.showErrorMessage(refusal);
+      void showErrorMessage(refusal);
       return { sent: [], notSent: names, skipped, cancelled: false, error: { kind: 'limit', message: refusal } };
     }
     const what = files.length === 1 ? files[0].name : vscode.l10n.t('{0} files', files.length);
@@ -206,7 +207,7 @@ export class SendService extends Disposable {
       );
       this.logger.info(`Sent a ${text.length}-character message to chat ${target.chatId}.`);
       void this.directory.markUsed(target);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Sent {0} to {1}.', what, target.title));
+      void showInformationMessage(vscode.l10n.t('Sent {0} to {1}.', what, target.title));
       return { chatId: target.chatId, sent: [{ name: what, messageId: sent.messageId }], notSent: [], skipped: [], cancelled: false };
     } catch (err) {
       const error = asTrueConfError(err);
@@ -227,7 +228,7 @@ export class SendService extends Disposable {
       } else {
         message = vscode.l10n.t('Could not send {0}: {1}', what, redactPatterns(error.message));
       }
-      void vscode.window.showErrorMessage(message, ...actions).then((action) => {
+      void showErrorMessage(message, ...actions).then((action) => {
         if (action === sendAgain) {
           return this.sendText(text, what, target);
         }
@@ -349,7 +350,7 @@ export class SendService extends Disposable {
     }
     const another = vscode.l10n.t('Send Another File…');
     const near = files.find((f) => f.uri)?.uri;
-    void vscode.window.showInformationMessage(parts.join(' '), another).then((action) => {
+    void showInformationMessage(parts.join(' '), another).then((action) => {
       if (action === another) {
         return this.pickAndSend(target, near);
       }
@@ -378,7 +379,7 @@ export class SendService extends Disposable {
     const show = (severity: 'error' | 'warning', message: string, actions: Array<[string, () => Thenable<unknown>]>) => {
       const text = before ? `${message} ${before}` : message;
       const titles = actions.map((a) => a[0]);
-      const shown = severity === 'error' ? vscode.window.showErrorMessage(text, ...titles) : vscode.window.showWarningMessage(text, ...titles);
+      const shown = severity === 'error' ? showErrorMessage(text, ...titles) : showWarningMessage(text, ...titles);
       void shown.then((picked) => actions.find((a) => a[0] === picked)?.[1]());
       return text;
     };
@@ -400,7 +401,7 @@ export class SendService extends Disposable {
       }
       if (sent.length > 0) {
         const message = vscode.l10n.t('Cancelled. {0} of {1} files were sent to {2}.', sent.length, files.length, target.title);
-        void vscode.window.showInformationMessage(message);
+        void showInformationMessage(message);
         return { kind: 'cancelled', message };
       }
       return { kind: 'cancelled', message: vscode.l10n.t('Cancelled.') };
@@ -496,7 +497,7 @@ export class SendService extends Disposable {
     const message = failed
       ? vscode.l10n.t('Not connected to TrueConf ({0}), so nothing was sent.', shortReason(state.error))
       : vscode.l10n.t('Sign in to TrueConf to send to a chat.');
-    void vscode.window.showErrorMessage(message, fix.title).then((picked) => {
+    void showErrorMessage(message, fix.title).then((picked) => {
       return picked === fix.title ? runFix(fix) : undefined;
     });
     return undefined;

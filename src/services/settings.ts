@@ -18,9 +18,24 @@ function configuration(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(Settings.section);
 }
 
-/** True when a configuration change touches the server, the user name or TLS. */
+/** True when a configuration change touches the server, the user name, TLS or the request timeout. */
 export function affectsConnection(e: vscode.ConfigurationChangeEvent): boolean {
-  return [Settings.server, Settings.username, 'tls'].some((key) => e.affectsConfiguration(`${Settings.section}.${key}`));
+  return [Settings.server, Settings.username, 'tls', Settings.requestTimeoutSeconds].some((key) =>
+    e.affectsConfiguration(`${Settings.section}.${key}`),
+  );
+}
+
+/** Default, smallest and largest value of `trueconf.requestTimeoutSeconds` (package.json says the same). */
+const REQUEST_TIMEOUT_SECONDS = { default: 30, min: 5, max: 600 };
+
+/**
+ * How long a request to the server may go unanswered (`trueconf.requestTimeoutSeconds`), in ms.
+ * It also bounds the sign-in token request and `auth`.
+ */
+export function requestTimeoutMs(): number {
+  const seconds = configuration().get<number>(Settings.requestTimeoutSeconds, REQUEST_TIMEOUT_SECONDS.default);
+  const valid = typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : REQUEST_TIMEOUT_SECONDS.default;
+  return Math.min(REQUEST_TIMEOUT_SECONDS.max, Math.max(REQUEST_TIMEOUT_SECONDS.min, valid)) * 1000;
 }
 
 /** `trueconf.server` and `trueconf.username` as typed, for prefilling the sign-in boxes. */

@@ -16,8 +16,19 @@ export interface ServerEndpoints {
 /** The TrueConf Bridge port: plain HTTP and WebSocket only (protocol.md §1.1). */
 export const BRIDGE_PORT = 4309;
 
+/** What is wrong with a server address, so the UI can say it in the user's language. */
+export type ServerAddressProblem = 'empty' | 'spaces' | 'scheme' | 'invalid' | 'noHost' | 'credentials' | 'path';
+
 export class ServerAddressError extends Error {
-  constructor(message: string) {
+  /**
+   * @param problem what is wrong
+   * @param subject what the message names: the scheme typed (`scheme`), or the address (`invalid`)
+   */
+  constructor(
+    message: string,
+    readonly problem: ServerAddressProblem = 'invalid',
+    readonly subject = '',
+  ) {
     super(message);
     this.name = 'ServerAddressError';
   }
@@ -31,10 +42,10 @@ export class ServerAddressError extends Error {
 export function parseServerAddress(input: string): ServerEndpoints {
   const text = input.trim();
   if (!text) {
-    throw new ServerAddressError('Enter the address of your TrueConf Server, for example https://video.example.com');
+    throw new ServerAddressError('Enter the address of your TrueConf Server, for example https://video.example.com', 'empty');
   }
   if (/\s/.test(text)) {
-    throw new ServerAddressError('The server address cannot contain spaces.');
+    throw new ServerAddressError('The server address cannot contain spaces.', 'spaces');
   }
   let withScheme = text;
   const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
@@ -43,22 +54,22 @@ export function parseServerAddress(input: string): ServerEndpoints {
     const plain = portMatch !== null && Number(portMatch[1]) === BRIDGE_PORT;
     withScheme = `${plain ? 'http' : 'https'}://${text}`;
   } else if (!/^https?$/i.test(schemeMatch[1])) {
-    throw new ServerAddressError(`Use an http:// or https:// address, not ${schemeMatch[1]}://.`);
+    throw new ServerAddressError(`Use an http:// or https:// address, not ${schemeMatch[1]}://.`, 'scheme', schemeMatch[1]);
   }
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ServerAddressError(`"${text}" is not a valid server address. Example: https://video.example.com`);
+    throw new ServerAddressError(`"${text}" is not a valid server address. Example: https://video.example.com`, 'invalid', text);
   }
   if (!url.hostname) {
-    throw new ServerAddressError('The server address needs a host name.');
+    throw new ServerAddressError('The server address needs a host name.', 'noHost');
   }
   if (url.username || url.password) {
-    throw new ServerAddressError('Do not put a user name or password in the server address.');
+    throw new ServerAddressError('Do not put a user name or password in the server address.', 'credentials');
   }
   if ((url.pathname && url.pathname !== '/') || url.search || url.hash) {
-    throw new ServerAddressError('Enter only the server address, without a path, for example https://video.example.com');
+    throw new ServerAddressError('Enter only the server address, without a path, for example https://video.example.com', 'path');
   }
   const secure = url.protocol === 'https:';
   const origin = url.origin;
