@@ -37,4 +37,18 @@ export default tseslint.config(
     files: ['src/trueconf/**/*.ts', 'src/common/**/*.ts'],
     rules: noVscodeInCore,
   },
+  {
+    // Every message shown to the user goes through src/services/messages.ts, which also logs it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/services/messages.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^show(Error|Warning|Information)Message$/][object.property.name="window"]',
+          message: 'Show messages through src/services/messages.ts so they are logged (redacted) like everything else.',
+        },
+      ],
+    },
+  },
 );
