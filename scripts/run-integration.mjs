@@ -117,7 +117,9 @@ async function main() {
     });
     const { chromium } = createRequire(import.meta.url)('playwright-core');
     browser = await chromium.launch(chromiumLaunchOptions());
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Clipboard access as a desktop VS Code has it: without it, reading the clipboard (Copy Name's
+    // test) waits on a "grant access" notification nobody answers.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page.on('console', (message) => browserLog.push(`[${message.type()}] ${message.text()}`));
     console.log(`Running the integration suite in code-server (${codeServer.url}) …`);
     await openWorkbench(page, codeServer.workbenchUrl);

@@ -12,6 +12,7 @@ export const Commands = {
   refreshIncomingFiles: 'trueconf.refreshIncomingFiles',
   copyIncomingFileName: 'trueconf.copyIncomingFileName',
   removeIncomingFile: 'trueconf.removeIncomingFile',
+  /** `{ skipConfirmation: true }` through executeCommand clears without the modal question. */
   clearIncomingFiles: 'trueconf.clearIncomingFiles',
   markIncomingFilesRead: 'trueconf.markIncomingFilesRead',
   showLog: 'trueconf.showLog',

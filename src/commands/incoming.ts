@@ -16,9 +16,9 @@ import { FileCache, IncomingFileDownloads, LargeDownloadPrompt } from '../servic
 import { describeChat, IncomingFilesConnection, IncomingFilesService, shortUserId } from '../services/incomingFiles';
 import { isTrueConfError } from '../trueconf/errors';
 import { formatBytes } from '../trueconf/limits';
-import type { IncomingFile } from '../trueconf/types';
+import { FileReadyState, IncomingFile } from '../trueconf/types';
 import { ChatFileSystemProvider, incomingFileUri, parseIncomingFileUri } from '../views/chatFileSystem';
-import { ChatFileSender, ChatNode, FileNode, IncomingFilesTreeProvider, IncomingFilesView } from '../views/incomingFilesTree';
+import { ChatFileSender, ChatNode, FileNode, IncomingFilesTreeProvider, IncomingFilesView, IncomingNode } from '../views/incomingFilesTree';
 import { showInformationMessage, showWarningMessage } from '../services/messages';
 
 export interface IncomingFilesDeps {
@@ -38,6 +38,18 @@ export interface IncomingFilesApi {
   readonly cacheDir: string;
   /** Replace the "Download 250 MB?" question (automated tests cannot click a modal dialog); dispose to restore it. */
   overrideLargeDownloadPrompt(prompt: LargeDownloadPrompt): vscode.Disposable;
+  /** The view's tree, read-only: what VS Code itself calls, so tests can drive drag and drop without a mouse. */
+  readonly tree: IncomingFilesTreeApi;
+}
+
+/** The Incoming Files tree as VS Code sees it (for the integration tests). */
+export interface IncomingFilesTreeApi {
+  /** The controller VS Code calls when something is dragged out of the view or dropped on it. */
+  readonly dragAndDrop: vscode.TreeDragAndDropController<IncomingNode>;
+  /** The node of a chat as the view lists it (the tree's own getChildren()); undefined when not listed. */
+  chatNode(chatId: string): IncomingNode | undefined;
+  /** The node of a file as the view lists it under its chat; undefined when not listed. */
+  fileNode(fileId: string): IncomingNode | undefined;
 }
 
 type NewFilesSetting = 'always' | 'whenHidden' | 'never';
@@ -70,7 +82,7 @@ export function registerIncomingFiles(context: vscode.ExtensionContext, deps: In
     vscode.commands.registerCommand(Commands.saveIncomingFileAs, (arg?: unknown, target?: unknown) => commands.saveAs(arg, target)),
     vscode.commands.registerCommand(Commands.copyIncomingFileName, (arg?: unknown, selected?: unknown) => commands.copyNames(arg, selected)),
     vscode.commands.registerCommand(Commands.removeIncomingFile, (arg?: unknown, selected?: unknown) => commands.remove(arg, selected)),
-    vscode.commands.registerCommand(Commands.clearIncomingFiles, () => commands.clear(cache)),
+    vscode.commands.registerCommand(Commands.clearIncomingFiles, (args?: unknown) => commands.clear(cache, args)),
     vscode.commands.registerCommand(Commands.refreshIncomingFiles, () => commands.refresh()),
     vscode.commands.registerCommand(Commands.markIncomingFilesRead, () => model.markAllRead()),
   );
@@ -82,6 +94,20 @@ export function registerIncomingFiles(context: vscode.ExtensionContext, deps: In
     },
     cacheDir: cache.root,
     overrideLargeDownloadPrompt: (prompt) => downloads.overridePrompt(prompt),
+    tree: treeApi(provider, model),
+  };
+}
+
+function treeApi(provider: IncomingFilesTreeProvider, model: IncomingFilesService): IncomingFilesTreeApi {
+  const chatNode = (chatId: string) => provider.getChildren().find((node) => node.kind === 'chat' && node.chatId === chatId);
+  return {
+    dragAndDrop: provider,
+    chatNode,
+    fileNode: (fileId) => {
+      const file = model.getByFileId(fileId);
+      const chat = file && chatNode(file.chatId);
+      return chat && provider.getChildren(chat).find((node) => node.kind === 'file' && node.key === incomingFileKey(file));
+    },
   };
 }
 
@@ -95,7 +121,16 @@ class IncomingCommands {
   /** Open a file (tree item, URI, or picked from a list) in the editor VS Code chooses for its name. */
   async open(arg: unknown): Promise<void> {
     const file = this.fileFrom(arg) ?? (await this.pick(vscode.l10n.t('Open an incoming file')));
-    if (!file || !(await this.downloads.confirm(file))) {
+    if (!file) {
+      return;
+    }
+    // The server no longer has it: say so, rather than open an editor that can only fail (unless a copy was downloaded earlier).
+    if (file.readyState === FileReadyState.NotAvailable && !(await this.downloads.cached(file))) {
+      this.model.markRead([incomingFileKey(file)]);
+      void showWarningMessage(vscode.l10n.t('"{0}" is no longer available on the server.', sanitiseFileName(file.name)));
+      return;
+    }
+    if (!(await this.downloads.confirm(file))) {
       return;
     }
     await vscode.commands.executeCommand('vscode.open', incomingFileUri(file));
@@ -151,13 +186,17 @@ class IncomingCommands {
     this.model.remove(this.filesFrom(arg, selected).map(incomingFileKey));
   }
 
-  async clear(cache: FileCache): Promise<void> {
+  /** Asks first (modally), unless run through executeCommand with `{ skipConfirmation: true }`: for scripts and tests. */
+  async clear(cache: FileCache, args: unknown): Promise<void> {
+    const scripted = typeof args === 'object' && args !== null && (args as { skipConfirmation?: unknown }).skipConfirmation === true;
     const clear = vscode.l10n.t('Clear');
-    const answer = await showWarningMessage(
-      vscode.l10n.t('Clear the list of incoming files?'),
-      { modal: true, detail: vscode.l10n.t('The files stay in the chats; downloaded copies are deleted. Only files sent from now on will be listed.') },
-      clear,
-    );
+    const answer = scripted
+      ? clear
+      : await showWarningMessage(
+          vscode.l10n.t('Clear the list of incoming files?'),
+          { modal: true, detail: vscode.l10n.t('The files stay in the chats; downloaded copies are deleted. Only files sent from now on will be listed.') },
+          clear,
+        );
     if (answer === clear) {
       this.model.clear();
       await cache.clear();
