@@ -156,6 +156,33 @@ describe('Send to a chat', () => {
     assertFileMessage(ui, messages[0], 'hello.ts', onDisk);
   });
 
+  it('says an upload cut off mid-way sent nothing, and one click on Retry sends the file once', async () => {
+    const ui = h();
+    const onDisk = fs.readFileSync(path.join(ui.workspace, 'src/hello.ts'));
+    await ui.openFile('src/hello.ts');
+    const before = serverState(ui);
+    // The server drops the connection after a few bytes of the next upload (once).
+    ui.server.faults.closeMidUpload(64);
+
+    await ui.runCommand('TrueConf: Send Active File to Chat…');
+    await answerChatPicker(ui, { chat: CHAT, what: 'hello.ts', caption: '' });
+    const lost = await ui.waitForNotification(/^The connection was lost while sending hello\.ts/);
+    await ui.waitForNotificationGone(/^Sending /);
+    await ui.screenshot('upload-interrupted');
+    assert.equal(lost, 'The connection was lost while sending hello.ts. Nothing was sent.');
+    assert.equal(ui.server.chatMessages(team).length, before.messages.get(team), 'nothing arrived in the chat');
+    assert.equal(serverState(ui).sendFiles, before.sendFiles, 'no sendFile request after the cut upload');
+
+    await ui.clickNotificationButton('Retry', { notification: /connection was lost/ });
+    const sent = await ui.waitForNotification(/^Sent hello\.ts to /);
+    await ui.screenshot('sent-after-retry');
+    assert.equal(sent, `Sent hello.ts to ${CHAT}.`);
+    const messages = ui.server.chatMessages(team).slice(before.messages.get(team));
+    assert.equal(messages.length, 1, `exactly one new message in ${CHAT}: ${describeMessages(messages)}`);
+    assertFileMessage(ui, messages[0], 'hello.ts', onDisk);
+    assert.equal(serverState(ui).sendFiles, before.sendFiles + 1, 'one sendFile request in all');
+  });
+
   it('sends a selection from the editor context menu, named after its lines, with where it came from', async () => {
     const ui = h();
     const lines = SERVER_TS.split('\n');
