@@ -14,8 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, ContextKeys, Views } from '../../src/constants';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
+import { ourExtension } from './helpers';
 
 interface MenuItem {
   command?: string;
@@ -66,12 +65,6 @@ const SESSION_COMMANDS: readonly string[] = [
 // Not in SESSION_COMMANDS, on purpose: saveIncomingFileAs (a received file's editor saves from
 // the download cache), copyIncomingFileName, removeIncomingFile, clearIncomingFiles and
 // markIncomingFilesRead (the local list), signIn, showLog, chooseCaFile, showSessionMenu.
-
-function ourExtension(): vscode.Extension<unknown> {
-  const extension = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed`);
-  return extension;
-}
 
 function manifest(): Manifest {
   return ourExtension().packageJSON as Manifest;

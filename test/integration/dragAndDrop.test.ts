@@ -11,42 +11,17 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, INCOMING_FILE_SCHEME, Settings, Views } from '../../src/constants';
+import { INCOMING_FILE_SCHEME, Settings, Views } from '../../src/constants';
 import type { TrueConfShareApi } from '../../src/extension';
 import type { IncomingNode } from '../../src/views/incomingFilesTree';
-import type { StoredMessage } from '../fake-server';
 import { FakeTrueConfServer } from '../fake-server/server';
+import { activate, config, eventually, fileDownloads, fileMessages, makeWorkspaceTempDir, removeDir, signInAsAlice, signOutAndStop, writeFileIn } from './helpers';
 
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
 const URI_LIST = 'text/uri-list';
 /** What VS Code adds to a drag that starts in the view itself. */
 const OWN_TREE_MIME = `application/vnd.code.tree.${Views.incomingFiles.toLowerCase()}`;
-
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-/** Poll until `fn` returns something truthy. */
-async function eventually<T>(what: string, fn: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = fn();
-    if (value) {
-      return value;
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function fileMessages(server: FakeTrueConfServer, chatId: string): StoredMessage[] {
-  return server.chatMessages(chatId).filter((m) => typeof m.content.fileId === 'string');
-}
 
 function uriList(...uris: vscode.Uri[]): vscode.DataTransfer {
   const dataTransfer = new vscode.DataTransfer();
@@ -73,11 +48,7 @@ describe('Incoming Files drag and drop', function () {
 
   const token = () => tokens.token;
   const dnd = () => api.incomingFiles.tree.dragAndDrop;
-  const write = (name: string, data: string | Buffer) => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, data);
-    return vscode.Uri.file(file);
-  };
+  const write = (name: string, data: string | Buffer) => writeFileIn(dir, name, data);
   /** A chat with a file from bob, so the view lists it; resolves with its chat node and bob's file. */
   const chatWithAFile = async (title: string) => {
     const chatId = server.createChat({ type: 2, title, participants: ['alice', 'bob'] });
@@ -92,17 +63,14 @@ describe('Incoming Files drag and drop', function () {
   const shownSince = (before: readonly unknown[]) => api.messages.shown.filter((m) => !before.includes(m));
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    api = await extension.activate();
+    api = await activate();
     await config().update(Settings.notificationsNewFiles, 'never', vscode.ConfigurationTarget.Global);
     // A drop asks for a caption by default; an input box nobody answers would hold the drop forever.
     await config().update(Settings.sendAskForCaption, false, vscode.ConfigurationTarget.Global);
     server = await FakeTrueConfServer.start();
-    await vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'alice-pass' });
+    await signInAsAlice(server.url);
     assert.equal(api.session.state.kind, 'connected');
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir();
-    dir = fs.mkdtempSync(path.join(root, 'dnd-test-'));
+    dir = makeWorkspaceTempDir('dnd-test-');
   });
 
   beforeEach(() => {
@@ -114,14 +82,8 @@ describe('Incoming Files drag and drop', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.sendAskForCaption]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
-    if (dir) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await signOutAndStop(server, [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.sendAskForCaption]);
+    removeDir(dir);
   });
 
   it('is the controller of the view, accepting and providing text/uri-list', () => {
@@ -248,7 +210,7 @@ describe('Incoming Files drag and drop', function () {
   describe('dragging files out of the view', () => {
     it('provides a text/uri-list that reads to exactly the file bytes, before and after it is downloaded', async () => {
       const { fileId, fileNode, data } = await chatWithAFile('Drag source');
-      const downloads = () => server.log.downloads.filter((d) => d.fileId === fileId && !d.preview && d.method === 'GET').length;
+      const downloads = () => fileDownloads(server, fileId);
       assert.equal(downloads(), 0);
 
       const [notYet] = await urisIn(await drag([fileNode]));

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands, Settings } from '../../src/constants';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
+import { ourExtension } from './helpers';
 
 /** The command ids design.md promises; more commands are welcome, these stay. */
 const CONTRACT_COMMANDS = [
@@ -20,12 +19,6 @@ const CONTRACT_COMMANDS = [
 
 function contributedCommands(): { command: string; category?: string }[] {
   return (ourExtension().packageJSON as { contributes: { commands: { command: string; category?: string }[] } }).contributes.commands;
-}
-
-function ourExtension(): vscode.Extension<unknown> {
-  const extension = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed`);
-  return extension;
 }
 
 describe('TrueConf Share in a real VS Code', () => {

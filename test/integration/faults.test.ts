@@ -22,66 +22,13 @@ import { statusSummary, statusText } from '../../src/services/statusBar';
 import { incomingFileUri } from '../../src/views/chatFileSystem';
 import { FakeTrueConfServer } from '../fake-server/server';
 import { RawClient } from '../fake-server/raw-client';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
-const ALICE = { username: 'alice', password: 'alice-pass' };
-
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-async function activate(): Promise<TrueConfShareApi> {
-  const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed`);
-  return extension.activate();
-}
-
-/** Resolves with the first state (the current one included) that passes `predicate`. */
-function waitForState(api: TrueConfShareApi, what: string, predicate: (s: SessionState) => boolean, timeoutMs = 15_000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (predicate(api.session.state)) {
-      resolve(api.session.state);
-      return;
-    }
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`no ${what} state within ${timeoutMs} ms; the state is ${JSON.stringify(api.session.state)}`));
-    }, timeoutMs);
-    const subscription = api.session.onDidChangeState((state) => {
-      if (predicate(state)) {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(state);
-      }
-    });
-  });
-}
+import { ALICE, activate, config, eventually, removeDir, signInAsAlice, signOutAndStop, waitForState, writeFileIn } from './helpers';
 
 /** Every state the session goes through from now on, with when it was seen. */
 function recordStates(api: TrueConfShareApi): { states: Array<{ state: SessionState; at: number }>; dispose(): void } {
   const states: Array<{ state: SessionState; at: number }> = [];
   const subscription = api.session.onDidChangeState((state) => states.push({ state, at: Date.now() }));
   return { states, dispose: () => subscription.dispose() };
-}
-
-/** Poll until `fn` returns something truthy (it may be async and may throw meanwhile). */
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) {
-        return value;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The rejection of a command run through executeCommand, as an Error. */
@@ -101,14 +48,9 @@ describe('Fault tolerance', function () {
   let team: string;
   let dir: string;
 
-  const signIn = (password = ALICE.password) =>
-    vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: ALICE.username, password });
+  const signIn = (password = ALICE.password) => signInAsAlice(server.url, password);
   const send = (uri: vscode.Uri, chatId: string) => vscode.commands.executeCommand<SendReport | undefined>(Commands.sendFiles, uri, [uri], { chatId });
-  const write = (name: string, data: string | Buffer) => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, data);
-    return vscode.Uri.file(file);
-  };
+  const write = (name: string, data: string | Buffer) => writeFileIn(dir, name, data);
   /** Connected as alice: each test can run alone (--grep), or after the one before it. */
   const ensureConnected = async () => {
     if (api.session.state.kind !== 'connected') {
@@ -144,14 +86,8 @@ describe('Fault tolerance', function () {
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.requestTimeoutSeconds]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
-    if (dir) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await signOutAndStop(server, [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.requestTimeoutSeconds]);
+    removeDir(dir);
   });
 
   it('a sign-in whose token request the server drops says the server cannot be reached; the next one connects', async () => {
@@ -429,18 +365,14 @@ describe('Fault tolerance: the connection limit', function () {
 
   after(async () => {
     await other?.close();
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
+    await signOutAndStop(server, [Settings.server, Settings.username]);
   });
 
   it('says the server has reached its connection limit, shows it in the status bar, and signs in once a connection is free', async () => {
     other = await RawClient.connect(server.wsUrl);
     assert.equal(server.connectionCount(), 1, 'the one connection the server allows is taken');
 
-    const error = await rejectionOf(() => vscode.commands.executeCommand(Commands.signIn, { server: server.url, ...ALICE }));
+    const error = await rejectionOf(() => signInAsAlice(server.url));
 
     assert.match(error.message, /limit of chatbot connections/);
     const state = api.session.state;
@@ -455,7 +387,7 @@ describe('Fault tolerance: the connection limit', function () {
     await other.close();
     other = undefined;
     await server.waitFor(() => server.connectionCount() === 0);
-    await vscode.commands.executeCommand(Commands.signIn, { server: server.url, ...ALICE });
+    await signInAsAlice(server.url);
     assert.deepEqual(api.session.state, { kind: 'connected', userId: 'alice@trueconf.test' });
   });
 });

@@ -14,61 +14,10 @@ import { Commands, INCOMING_FILE_SCHEME, Settings, Views } from '../../src/const
 import type { TrueConfShareApi } from '../../src/extension';
 import type { ShownMessage } from '../../src/services/messages';
 import { FakeTrueConfServer } from '../fake-server';
+import { activate, chatUri, config, eventually, fileDownloads, listed, listedIds, signInAsAlice, signOutAndStop, sleep } from './helpers';
 
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
 /** Longer than the notifier's batching window (750 ms) with room to spare: a notification due by now was shown. */
 const NOTIFICATION_SETTLE_MS = 2_000;
-
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-function chatUri(chatId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: INCOMING_FILE_SCHEME, path: `/${encodeURIComponent(chatId)}` });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Poll until `fn` returns something truthy (it may be async and may throw meanwhile). */
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) {
-        return value;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await sleep(50);
-  }
-}
-
-/** The listed file's URI once the file appears under its chat, found through the file system only. */
-async function listed(chatId: string, fileId: string): Promise<vscode.Uri> {
-  await eventually(`file ${fileId} listed under chat ${chatId}`, async () => {
-    const entries = await vscode.workspace.fs.readDirectory(chatUri(chatId));
-    return entries.some(([name]) => decodeURIComponent(name) === fileId);
-  });
-  const folder = vscode.Uri.joinPath(chatUri(chatId), encodeURIComponent(fileId));
-  const [[name]] = await vscode.workspace.fs.readDirectory(folder);
-  return vscode.Uri.joinPath(folder, name);
-}
-
-async function listedIds(chatId: string): Promise<string[]> {
-  try {
-    return (await vscode.workspace.fs.readDirectory(chatUri(chatId))).map(([name]) => decodeURIComponent(name));
-  } catch {
-    return [];
-  }
-}
 
 /**
  * The clipboard's text. In code-server this is the browser's clipboard: without the permission
@@ -95,18 +44,12 @@ function fsError(code: string): (err: unknown) => boolean {
   };
 }
 
-async function activate(): Promise<TrueConfShareApi> {
-  const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed`);
-  return extension.activate();
-}
-
 describe('Incoming files: notifications, restored editors, unavailable files and list commands', function () {
   this.timeout(90_000);
   let server: FakeTrueConfServer;
   let api: TrueConfShareApi;
   let team: string;
-  const downloadsOf = (fileId: string) => server.log.downloads.filter((d) => d.fileId === fileId && !d.preview && d.method === 'GET').length;
+  const downloadsOf = (fileId: string) => fileDownloads(server, fileId);
   /** Notifications shown that name this file (each file in these tests has a name of its own). */
   const notificationsAbout = (name: string): ShownMessage[] => api.messages.shown.filter((m) => m.message.includes(`"${name}"`));
 
@@ -119,18 +62,14 @@ describe('Incoming files: notifications, restored editors, unavailable files and
     await setNewFiles('never');
     server = await FakeTrueConfServer.start();
     team = server.createChat({ type: 2, title: 'QA team', participants: ['alice', 'bob'] });
-    await vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'alice-pass' });
+    await signInAsAlice(server.url);
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('notifications.clearAll');
     await vscode.commands.executeCommand('workbench.view.explorer');
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username, Settings.notificationsNewFiles]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
+    await signOutAndStop(server, [Settings.server, Settings.username, Settings.notificationsNewFiles]);
   });
 
   describe('trueconf.notifications.newFiles', () => {

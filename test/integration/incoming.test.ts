@@ -7,65 +7,10 @@ import { Commands, INCOMING_FILE_SCHEME, Settings } from '../../src/constants';
 import type { TrueConfShareApi } from '../../src/extension';
 import { FakeTrueConfServer } from '../fake-server';
 import type { Dialect } from '../fake-server/types';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
-
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-function chatUri(chatId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: INCOMING_FILE_SCHEME, path: `/${encodeURIComponent(chatId)}` });
-}
-
-/** Poll until `fn` returns something truthy (it may be async and may throw meanwhile). */
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) {
-        return value;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The listed file's URI once the file appears under its chat, found through the file system only. */
-async function listed(chatId: string, fileId: string): Promise<vscode.Uri> {
-  await eventually(`file ${fileId} listed under chat ${chatId}`, async () => {
-    const entries = await vscode.workspace.fs.readDirectory(chatUri(chatId));
-    return entries.some(([name]) => decodeURIComponent(name) === fileId);
-  });
-  const folder = vscode.Uri.joinPath(chatUri(chatId), encodeURIComponent(fileId));
-  const [[name]] = await vscode.workspace.fs.readDirectory(folder);
-  return vscode.Uri.joinPath(folder, name);
-}
+import { activate, chatUri, config, eventually, fileDownloads, listed, listedIds, signInAsAlice, signOutAndStop } from './helpers';
 
 async function isListed(chatId: string, fileId: string): Promise<boolean> {
-  try {
-    const entries = await vscode.workspace.fs.readDirectory(chatUri(chatId));
-    return entries.some(([name]) => decodeURIComponent(name) === fileId);
-  } catch {
-    return false;
-  }
-}
-
-async function signIn(server: FakeTrueConfServer): Promise<void> {
-  await vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'alice-pass' });
-}
-
-async function activate(): Promise<TrueConfShareApi> {
-  const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed`);
-  return extension.activate();
+  return (await listedIds(chatId)).includes(fileId);
 }
 
 describe('Incoming files', function () {
@@ -73,23 +18,19 @@ describe('Incoming files', function () {
   let server: FakeTrueConfServer;
   let api: TrueConfShareApi;
   let team: string;
-  const downloadsOf = (fileId: string) => server.log.downloads.filter((d) => d.fileId === fileId && !d.preview && d.method === 'GET').length;
+  const downloadsOf = (fileId: string) => fileDownloads(server, fileId);
 
   before(async () => {
     api = await activate();
     await config().update(Settings.notificationsNewFiles, 'never', vscode.ConfigurationTarget.Global);
     server = await FakeTrueConfServer.start();
     team = server.createChat({ type: 2, title: 'Build team', participants: ['alice', 'bob'] });
-    await signIn(server);
+    await signInAsAlice(server.url);
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.downloadMaxSizeMB]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
+    await signOutAndStop(server, [Settings.server, Settings.username, Settings.notificationsNewFiles, Settings.downloadMaxSizeMB]);
   });
 
   it('lists a file bob sends under its chat, and reads its bytes through the trueconf-file URI', async () => {
@@ -261,16 +202,12 @@ for (const dialect of ['seed', 'live'] as Dialect[]) {
     });
 
     after(async () => {
-      await vscode.commands.executeCommand(Commands.signOut);
-      for (const key of [Settings.server, Settings.username, Settings.notificationsNewFiles]) {
-        await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-      }
-      await server?.stop();
+      await signOutAndStop(server, [Settings.server, Settings.username, Settings.notificationsNewFiles]);
     });
 
     it('lists files sent before sign-in (history) and after it (live), each once', async () => {
       const before = await server.sendFile('bob', chat, { name: 'before.txt', data: Buffer.from('before') });
-      await signIn(server);
+      await signInAsAlice(server.url);
       const beforeUri = await listed(chat, before.fileId);
       const after = await server.sendFile('bob', chat, { name: 'after.txt', data: Buffer.from('after') });
       const afterUri = await listed(chat, after.fileId);

@@ -7,20 +7,12 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, Settings } from '../../src/constants';
-import type { TrueConfShareApi } from '../../src/extension';
 import type { SendReport } from '../../src/services/send';
-import type { StoredMessage } from '../fake-server';
 import { FakeTrueConfServer } from '../fake-server/server';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
-
-function fileMessages(server: FakeTrueConfServer, chatId: string): StoredMessage[] {
-  return server.chatMessages(chatId).filter((m) => typeof m.content.fileId === 'string');
-}
+import { activate, fileMessages, makeWorkspaceTempDir, removeDir, signInAsAlice, signOutAndStop, writeFileIn } from './helpers';
 
 function textMessages(server: FakeTrueConfServer, chatId: string): string[] {
   return server
@@ -54,11 +46,7 @@ describe('Sending to a chat', function () {
   let team: string;
 
   const send = (command: string, ...args: unknown[]) => vscode.commands.executeCommand<SendReport | undefined>(command, ...args);
-  const write = (name: string, data: string | Buffer) => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, data);
-    return vscode.Uri.file(file);
-  };
+  const write = (name: string, data: string | Buffer) => writeFileIn(dir, name, data);
   const uploadTasks = () => server.log.requests.filter((r) => r.method === 'uploadFile').length;
   /** Change the server's upload limits and wait until the client acknowledged the pushed update. */
   const setUploadLimits = async (limits: Parameters<FakeTrueConfServer['setUploadLimits']>[0]) => {
@@ -70,14 +58,11 @@ describe('Sending to a chat', function () {
 
   before(async () => {
     server = await FakeTrueConfServer.start();
-    const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    const api = await extension.activate();
-    await vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'alice-pass' });
+    const api = await activate();
+    await signInAsAlice(server.url);
     assert.equal(api.session.state.kind, 'connected');
     team = server.createChat({ type: 2, title: 'Team', participants: ['alice', 'bob'] });
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir();
-    dir = fs.mkdtempSync(path.join(root, 'send-test-'));
+    dir = makeWorkspaceTempDir('send-test-');
   });
 
   afterEach(async () => {
@@ -86,14 +71,8 @@ describe('Sending to a chat', function () {
   });
 
   after(async () => {
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username]) {
-      await vscode.workspace.getConfiguration(Settings.section).update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
-    if (dir) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await signOutAndStop(server, [Settings.server, Settings.username]);
+    removeDir(dir);
   });
 
   describe('trueconf.sendFiles', () => {

@@ -2,36 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands, Settings } from '../../src/constants';
 import type { TrueConfShareApi } from '../../src/extension';
-import type { SessionState } from '../../src/services/connection';
 import { FakeTrueConfServer } from '../fake-server/server';
-
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
-const ALICE = { username: 'alice', password: 'alice-pass' };
-
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-/** Resolves with the first state (the current one included) that passes `predicate`. */
-function waitForState(api: TrueConfShareApi, what: string, predicate: (s: SessionState) => boolean, timeoutMs = 10_000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (predicate(api.session.state)) {
-      resolve(api.session.state);
-      return;
-    }
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`no ${what} state within ${timeoutMs} ms; the state is ${JSON.stringify(api.session.state)}`));
-    }, timeoutMs);
-    const subscription = api.session.onDidChangeState((state) => {
-      if (predicate(state)) {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(state);
-      }
-    });
-  });
-}
+import { ALICE, activate, config, signInAsAlice, signOutAndStop, sleep, waitForState } from './helpers';
 
 describe('Session: sign-in, connection state and sign-out', function () {
   this.timeout(60_000);
@@ -42,21 +14,15 @@ describe('Session: sign-in, connection state and sign-out', function () {
 
   before(async () => {
     server = await FakeTrueConfServer.start();
-    const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    api = await extension.activate();
+    api = await activate();
   });
 
   after(async () => {
-    await vscode.commands.executeCommand(Commands.signOut);
-    for (const key of [Settings.server, Settings.username, Settings.tlsRejectUnauthorized]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
-    await server?.stop();
+    await signOutAndStop(server, [Settings.server, Settings.username, Settings.tlsRejectUnauthorized]);
   });
 
   it('signs in from an argument without asking, and saves the server and user name in the user settings', async () => {
-    await vscode.commands.executeCommand(Commands.signIn, { server: server.url, ...ALICE });
+    await signInAsAlice(server.url);
 
     assert.deepEqual(api.session.state, { kind: 'connected', userId: 'alice@trueconf.test' });
     assert.equal(issuedTokens(), 1, 'one token was issued');
@@ -71,25 +37,25 @@ describe('Session: sign-in, connection state and sign-out', function () {
 
     await config().update(Settings.tlsRejectUnauthorized, false, vscode.ConfigurationTarget.Global);
     await server.waitFor(() => auths() > authsBefore, 10_000);
-    await waitForState(api, 'connected', (s) => s.kind === 'connected');
+    await waitForState(api, 'connected', (s) => s.kind === 'connected', 10_000);
 
     assert.equal(issuedTokens(), tokensBefore, 'no new token: the one stored at sign-in was used');
     await config().update(Settings.tlsRejectUnauthorized, undefined, vscode.ConfigurationTarget.Global);
     await server.waitFor(() => auths() > authsBefore + 1, 10_000);
-    await waitForState(api, 'connected', (s) => s.kind === 'connected');
+    await waitForState(api, 'connected', (s) => s.kind === 'connected', 10_000);
   });
 
   it('goes "reconnecting" when the connection drops, then connects again by itself', async () => {
     server.faults.dropAllSockets();
 
-    const reconnecting = await waitForState(api, 'reconnecting', (s) => s.kind === 'reconnecting');
+    const reconnecting = await waitForState(api, 'reconnecting', (s) => s.kind === 'reconnecting', 10_000);
     assert.ok(reconnecting.kind === 'reconnecting' && reconnecting.nextAttemptAt > 0);
     await waitForState(api, 'connected', (s) => s.kind === 'connected', 30_000);
   });
 
   it('rejects a wrong password with "Wrong user name or password" and keeps the working session', async () => {
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'not-her-pass' })),
+      Promise.resolve(signInAsAlice(server.url, 'not-her-pass')),
       (err: Error) => {
         assert.match(err.message, /Wrong user name or password/);
         assert.ok(!err.message.includes('not-her-pass'), 'the message does not repeat the password');
@@ -102,7 +68,7 @@ describe('Session: sign-in, connection state and sign-out', function () {
   it('refuses an address that is not a URL, and says why', async () => {
     const tokensBefore = server.log.tokenRequests.length;
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand(Commands.signIn, { server: 'not a url', ...ALICE })),
+      Promise.resolve(signInAsAlice('not a url')),
       /server address/i,
     );
     assert.equal(server.log.tokenRequests.length, tokensBefore);
@@ -112,7 +78,7 @@ describe('Session: sign-in, connection state and sign-out', function () {
     const gone = await FakeTrueConfServer.start();
     const url = gone.url;
     await gone.stop();
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand(Commands.signIn, { server: url, ...ALICE })), /Cannot reach/);
+    await assert.rejects(Promise.resolve(signInAsAlice(url)), /Cannot reach/);
     assert.equal(api.session.state.kind, 'connected', 'the working session stays');
   });
 
@@ -135,7 +101,7 @@ describe('Session: sign-in, connection state and sign-out', function () {
     // Both of these connect from the stored credentials when there are any (see above).
     await vscode.commands.executeCommand(Commands.reconnect);
     await config().update(Settings.tlsRejectUnauthorized, false, vscode.ConfigurationTarget.Global);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
 
     assert.deepEqual(api.session.state, { kind: 'signedOut' });
     assert.equal(server.log.tokenRequests.length, tokensBefore, 'no token requests after sign-out');
@@ -144,7 +110,7 @@ describe('Session: sign-in, connection state and sign-out', function () {
 
   it('shows a failed sign-in as the state when nothing else is signed in', async () => {
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand(Commands.signIn, { server: server.url, username: 'alice', password: 'not-her-pass' })),
+      Promise.resolve(signInAsAlice(server.url, 'not-her-pass')),
       /Wrong user name or password/,
     );
     const state = api.session.state;

@@ -15,9 +15,8 @@ import type { SessionState } from '../../src/services/connection';
 import { statusText } from '../../src/services/statusBar';
 import type { TrustedCertificate } from '../../src/trueconf/pins';
 import { FakeTrueConfServer } from '../fake-server/server';
+import { activate, config, resetSettings, signInAsAlice, sleep, waitForState } from './helpers';
 
-const EXTENSION_ID = 'trueconf-share.trueconf-share';
-const ALICE = { username: 'alice', password: 'alice-pass' };
 /** out/test/integration → the repository. */
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures');
 
@@ -32,43 +31,17 @@ const SELF_SIGNED = pair('tls-selfsigned');
 const OTHER = pair('tls-selfsigned2');
 const fingerprint = (p: { cert: string }) => new X509Certificate(p.cert).fingerprint256;
 
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(Settings.section);
-}
-
-function waitForState(api: TrueConfShareApi, what: string, predicate: (s: SessionState) => boolean, timeoutMs = 15_000): Promise<SessionState> {
-  return new Promise((resolve, reject) => {
-    if (predicate(api.session.state)) {
-      resolve(api.session.state);
-      return;
-    }
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`no ${what} state within ${timeoutMs} ms; the state is ${JSON.stringify(api.session.state)}`));
-    }, timeoutMs);
-    const subscription = api.session.onDidChangeState((state) => {
-      if (predicate(state)) {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(state);
-      }
-    });
-  });
-}
-
 const isCertificateFailure = (s: SessionState) => s.kind === 'failed' && s.error.kind === 'certificate';
 
 describe('TLS: certificate trust (trueconf.tls.caFile, trueconf.trustServerCertificate)', function () {
   this.timeout(90_000);
   let server: FakeTrueConfServer;
   let api: TrueConfShareApi;
-  const signIn = () => vscode.commands.executeCommand(Commands.signIn, { server: server.url, ...ALICE });
+  const signIn = () => signInAsAlice(server.url);
   const seen = () => ({ http: server.log.http.length, tokens: server.log.tokenRequests.length, requests: server.log.requests.length });
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<TrueConfShareApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    api = await extension.activate();
+    api = await activate();
     await vscode.commands.executeCommand(Commands.signOut);
     server = await FakeTrueConfServer.start({ tls: SELF_SIGNED });
   });
@@ -78,9 +51,7 @@ describe('TLS: certificate trust (trueconf.tls.caFile, trueconf.trustServerCerti
     if (server) {
       await vscode.commands.executeCommand(Commands.forgetServerCertificate, { server: server.url });
     }
-    for (const key of [Settings.server, Settings.username, Settings.tlsCaFile, Settings.tlsRejectUnauthorized]) {
-      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
-    }
+    await resetSettings([Settings.server, Settings.username, Settings.tlsCaFile, Settings.tlsRejectUnauthorized]);
     await server?.stop();
   });
 
@@ -137,7 +108,7 @@ describe('TLS: certificate trust (trueconf.tls.caFile, trueconf.trustServerCerti
   it('keeps verifying other servers: the trust belongs to that one server', async () => {
     const other = await FakeTrueConfServer.start({ tls: OTHER });
     try {
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(Commands.signIn, { server: other.url, ...ALICE })), /is not trusted/);
+      await assert.rejects(Promise.resolve(signInAsAlice(other.url)), /is not trusted/);
       assert.equal(other.log.tokenRequests.length, 0);
       assert.equal(api.session.state.kind, 'connected', 'the trusted session stays');
     } finally {
@@ -163,7 +134,7 @@ describe('TLS: certificate trust (trueconf.tls.caFile, trueconf.trustServerCerti
     assert.match(statusText(state, Date.now()), /certificate changed/);
 
     await vscode.commands.executeCommand(Commands.reconnect);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     assert.ok(isCertificateFailure(api.session.state), 'still refused after Reconnect');
     assert.deepEqual(seen(), before, 'the server saw no new request: no token, no WebSocket upgrade, no RPC');
   });
