@@ -24,7 +24,15 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
  * read as "now"; further ahead they read as "in 3 hours".
  */
 export function formatRelativeTime(timestamp: number, now: number, locale?: string): string {
-  const format = relativeFormat(locale);
+  const [value, unit] = relativeTimeParts(timestamp, now);
+  return relativeFormat(locale).format(value, unit);
+}
+
+/**
+ * What formatRelativeTime says, before it is put into words: the value and unit, e.g. `[-5, 'minute']`.
+ * Cheap to compute, so a cached text can be checked for being still current.
+ */
+export function relativeTimeParts(timestamp: number, now: number): [number, Intl.RelativeTimeFormatUnit] {
   let delta = timestamp - now;
   if (delta > 0 && delta <= CLOCK_SKEW_TOLERANCE) {
     delta = 0;
@@ -32,24 +40,24 @@ export function formatRelativeTime(timestamp: number, now: number, locale?: stri
   const abs = Math.abs(delta);
   const sign = delta < 0 ? -1 : 1;
   if (abs < 45 * SECOND) {
-    return format.format(0, 'second');
+    return [0, 'second'];
   }
   if (abs < 45 * MINUTE) {
-    return format.format(sign * Math.max(1, Math.round(abs / MINUTE)), 'minute');
+    return [sign * Math.max(1, Math.round(abs / MINUTE)), 'minute'];
   }
   if (abs < 22 * HOUR) {
-    return format.format(sign * Math.max(1, Math.round(abs / HOUR)), 'hour');
+    return [sign * Math.max(1, Math.round(abs / HOUR)), 'hour'];
   }
   if (abs < 6.5 * DAY) {
-    return format.format(sign * Math.max(1, Math.round(abs / DAY)), 'day');
+    return [sign * Math.max(1, Math.round(abs / DAY)), 'day'];
   }
   if (abs < 26 * DAY) {
-    return format.format(sign * Math.max(1, Math.round(abs / WEEK)), 'week');
+    return [sign * Math.max(1, Math.round(abs / WEEK)), 'week'];
   }
   if (abs < 320 * DAY) {
-    return format.format(sign * Math.max(1, Math.round(abs / MONTH)), 'month');
+    return [sign * Math.max(1, Math.round(abs / MONTH)), 'month'];
   }
-  return format.format(sign * Math.max(1, Math.round(abs / YEAR)), 'year');
+  return [sign * Math.max(1, Math.round(abs / YEAR)), 'year'];
 }
 
 /** The exact date and time, e.g. "Dec 30, 2025, 10:20:31 AM" in English. */

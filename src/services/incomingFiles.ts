@@ -99,7 +99,10 @@ interface StoredState {
 
 export class IncomingFilesService extends Disposable {
   private readonly index = new IncomingFileIndex<IncomingFile>();
-  private readonly unread = new Set<string>();
+  /** Files not opened yet: key → chat id (the chat it was counted in). */
+  private readonly unread = new Map<string, string>();
+  /** How many files of each chat are not opened yet, kept with `unread` so views need not scan. */
+  private readonly unreadPerChat = new Map<string, number>();
   /** Keys removed by the user, oldest first. */
   private readonly removed = new Set<string>();
   private readonly chatLabels = new Map<string, ChatLabel>();
@@ -226,13 +229,7 @@ export class IncomingFilesService extends Disposable {
   }
 
   unreadIn(chatId: string): number {
-    let count = 0;
-    for (const file of this.index.filesOf(chatId)) {
-      if (this.unread.has(incomingFileKey(file))) {
-        count++;
-      }
-    }
-    return count;
+    return this.unreadPerChat.get(chatId) ?? 0;
   }
 
   /** How much of a still-uploading file the server has (0..1), when known. */
@@ -241,7 +238,7 @@ export class IncomingFilesService extends Disposable {
   }
 
   markRead(keys: Iterable<string>): void {
-    const unread = new Set([...keys].filter((key) => this.unread.delete(key)));
+    const unread = new Set([...keys].filter((key) => this.deleteUnread(key)));
     if (unread.size > 0) {
       this.changed(change({ unread }));
       this.schedulePersist();
@@ -249,7 +246,7 @@ export class IncomingFilesService extends Disposable {
   }
 
   markAllRead(): void {
-    this.markRead([...this.unread]);
+    this.markRead([...this.unread.keys()]);
   }
 
   /** Take files off the list; history will not bring them back. */
@@ -257,7 +254,7 @@ export class IncomingFilesService extends Disposable {
     const removal = this.index.remove(keys);
     for (const file of removal.removed) {
       const key = incomingFileKey(file);
-      this.unread.delete(key);
+      this.deleteUnread(key);
       this.forgetUpload(key);
       this.removed.add(key);
     }
@@ -277,7 +274,7 @@ export class IncomingFilesService extends Disposable {
     }
     // Removed files stay remembered: one newer than everything left would otherwise come back.
     this.index.clear();
-    this.unread.clear();
+    this.clearUnread();
     this.abortUploadTrackers();
     this.changed(undefined);
     if (files.length > 0) {
@@ -523,14 +520,20 @@ export class IncomingFilesService extends Disposable {
     }
     const accepted = seen.filter((file) => this.accepts(file));
     const upserted = this.index.upsert(accepted, mergeObservation);
+    if (upserted.chats.size > 0) {
+      // A file seen again in another chat moves its unread mark along.
+      for (const file of accepted) {
+        this.recountUnread(incomingFileKey(file));
+      }
+    }
     // The user's own files (listed with includeOwn) are never news to them.
     const news = live || this.synced ? upserted.added.filter((file) => !this.isOwn(file)) : [];
     for (const file of news) {
-      this.unread.add(incomingFileKey(file));
+      this.addUnread(incomingFileKey(file));
     }
     const trimmed = this.index.trim(MAX_FILES);
     for (const file of trimmed.removed) {
-      this.unread.delete(incomingFileKey(file));
+      this.deleteUnread(incomingFileKey(file));
     }
     if (upserted.chats.size === 0 && upserted.updated.length === 0 && trimmed.removed.length === 0) {
       return;
@@ -594,7 +597,7 @@ export class IncomingFilesService extends Disposable {
     const keys = [...this.index.values()].filter((file) => isOwnMessage(file, own)).map(incomingFileKey);
     const removal = this.index.remove(keys);
     for (const file of removal.removed) {
-      this.unread.delete(incomingFileKey(file));
+      this.deleteUnread(incomingFileKey(file));
     }
     if (removal.removed.length > 0) {
       this.changed(change(removal));
@@ -768,9 +771,7 @@ export class IncomingFilesService extends Disposable {
     if (stored) {
       this.index.upsert(stored.files);
       for (const key of stored.unread) {
-        if (this.index.has(key)) {
-          this.unread.add(key);
-        }
+        this.addUnread(key);
       }
       stored.removed.forEach((key) => this.removed.add(key));
       this.clearedBefore = stored.clearedBefore;
@@ -793,7 +794,7 @@ export class IncomingFilesService extends Disposable {
     this.account = undefined;
     this.ownUserId = undefined;
     this.index.clear();
-    this.unread.clear();
+    this.clearUnread();
     this.removed.clear();
     this.chatLabels.clear();
     this.senders.clear();
@@ -820,7 +821,7 @@ export class IncomingFilesService extends Disposable {
     const stored: StoredState = {
       version: 1,
       files,
-      unread: [...this.unread],
+      unread: [...this.unread.keys()],
       removed: [...this.removed],
       clearedBefore: this.clearedBefore,
       chats: Object.fromEntries([...this.chatLabels].filter(([chatId]) => usedChats.has(chatId))),
@@ -828,6 +829,49 @@ export class IncomingFilesService extends Disposable {
       synced: this.synced,
     };
     this.state.update(STORAGE_PREFIX + this.account, stored).then(undefined, (err: unknown) => this.logger.warn('Could not save the incoming files list:', err));
+  }
+
+  // ---- unread marks ---------------------------------------------------------------------------
+
+  /** Mark a listed file as not opened yet; unknown keys are ignored. */
+  private addUnread(key: string): void {
+    const chatId = this.index.get(key)?.chatId;
+    if (chatId === undefined || this.unread.has(key)) {
+      return;
+    }
+    this.unread.set(key, chatId);
+    this.unreadPerChat.set(chatId, (this.unreadPerChat.get(chatId) ?? 0) + 1);
+  }
+
+  /** Drop a file's unread mark; true when it had one. */
+  private deleteUnread(key: string): boolean {
+    const chatId = this.unread.get(key);
+    if (chatId === undefined) {
+      return false;
+    }
+    this.unread.delete(key);
+    const left = (this.unreadPerChat.get(chatId) ?? 1) - 1;
+    if (left > 0) {
+      this.unreadPerChat.set(chatId, left);
+    } else {
+      this.unreadPerChat.delete(chatId);
+    }
+    return true;
+  }
+
+  /** Count an unread file in the chat it is in now (after it was seen again in another chat). */
+  private recountUnread(key: string): void {
+    const counted = this.unread.get(key);
+    const chatId = this.index.get(key)?.chatId;
+    if (counted !== undefined && chatId !== undefined && counted !== chatId) {
+      this.deleteUnread(key);
+      this.addUnread(key);
+    }
+  }
+
+  private clearUnread(): void {
+    this.unread.clear();
+    this.unreadPerChat.clear();
   }
 
   private changed(what: IncomingFilesChange | undefined): void {

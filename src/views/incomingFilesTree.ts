@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { incomingFileKey } from '../common/incomingOrder';
 import { Disposable } from '../common/lifecycle';
 import { Logger } from '../common/logger';
-import { formatExactTime, formatRelativeTime } from '../common/relativeTime';
+import { formatExactTime, formatRelativeTime, relativeTimeParts } from '../common/relativeTime';
 import { sanitiseFileName } from '../common/fileNames';
 import { Commands, ContextKeys, INCOMING_FILE_SCHEME, Views } from '../constants';
 import type { IncomingFileDownloads } from '../services/fileCache';
@@ -57,6 +57,22 @@ const OWN_TREE_MIME = `application/vnd.code.tree.${Views.incomingFiles.toLowerCa
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 
+/**
+ * A file's tree item as last built, and what it was built from. Still current while the model
+ * holds the same file object (entries are replaced, never changed in place) with the same upload
+ * progress and the relative time reads the same; sender names are dropped by the change that
+ * resolves them.
+ */
+interface FileItemEntry {
+  readonly node: FileNode;
+  readonly file: IncomingFile;
+  readonly progress: number | undefined;
+  /** The relative time's value and unit (ready files only). */
+  readonly timeValue: number | undefined;
+  readonly timeUnit: string | undefined;
+  readonly item: vscode.TreeItem;
+}
+
 export class IncomingFilesTreeProvider
   extends Disposable
   implements vscode.TreeDataProvider<IncomingNode>, vscode.TreeDragAndDropController<IncomingNode>
@@ -67,6 +83,14 @@ export class IncomingFilesTreeProvider
   private readonly chatNodes = new Map<string, ChatNode>();
   /** File nodes per chat, so VS Code gets the same objects back and refreshes stay per chat. */
   private readonly fileNodes = new Map<string, Map<string, FileNode>>();
+  /**
+   * Built items and children, so the redraws VS Code asks for (all expanded chats after a change
+   * in the order of chats) cost lookups, not rebuilds. Entries go when a model change names their
+   * chat or file (all of them for a change of everything).
+   */
+  private readonly chatItems = new Map<string, { node: ChatNode; item: vscode.TreeItem }>();
+  private readonly fileItems = new Map<string, FileItemEntry>();
+  private readonly children = new Map<string, FileNode[]>();
   private readonly changeEmitter = this._register(new vscode.EventEmitter<IncomingNode | IncomingNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
 
@@ -88,13 +112,20 @@ export class IncomingFilesTreeProvider
       for (const chatId of [...this.chatNodes.keys()]) {
         if (!live.has(chatId)) {
           this.chatNodes.delete(chatId);
+          this.forgetChatFiles(chatId);
           this.fileNodes.delete(chatId);
+          this.chatItems.delete(chatId);
+          this.children.delete(chatId);
         }
       }
       return chats.map((chatId) => this.chatNode(chatId));
     }
     if (element.kind === 'file') {
       return [];
+    }
+    const cached = this.children.get(element.chatId);
+    if (cached && cached.length === this.model.filesOf(element.chatId).length) {
+      return cached.slice();
     }
     const previous = this.fileNodes.get(element.chatId);
     const next = new Map<string, FileNode>();
@@ -105,7 +136,15 @@ export class IncomingFilesTreeProvider
       return node;
     });
     this.fileNodes.set(element.chatId, next);
-    return nodes;
+    if (previous) {
+      for (const key of previous.keys()) {
+        if (!next.has(key)) {
+          this.fileItems.delete(key);
+        }
+      }
+    }
+    this.children.set(element.chatId, nodes);
+    return nodes.slice();
   }
 
   getParent(element: IncomingNode): IncomingNode | undefined {
@@ -225,6 +264,16 @@ export class IncomingFilesTreeProvider
   }
 
   private chatItem(node: ChatNode): vscode.TreeItem {
+    const cached = this.chatItems.get(node.chatId);
+    if (cached?.node === node) {
+      return cached.item;
+    }
+    const item = this.buildChatItem(node);
+    this.chatItems.set(node.chatId, { node, item });
+    return item;
+  }
+
+  private buildChatItem(node: ChatNode): vscode.TreeItem {
     const label = this.model.chatLabel(node.chatId);
     const count = this.model.filesOf(node.chatId).length;
     // Starts open when it has files not opened yet; VS Code remembers what the user does after that.
@@ -242,28 +291,50 @@ export class IncomingFilesTreeProvider
     const file = this.model.get(node.key);
     if (!file) {
       // Removed since the tree asked for it; the next refresh drops it.
+      this.fileItems.delete(node.key);
       return new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
     }
-    const item = new vscode.TreeItem(sanitiseFileName(file.name), vscode.TreeItemCollapsibleState.None);
+    const progress = this.model.uploadProgress(node.key);
+    const timed = showsTime(file, progress);
+    const now = timed ? Date.now() : 0;
+    const [timeValue, timeUnit] = timed ? relativeTimeParts(file.timestamp, now) : [undefined, undefined];
+    const cached = this.fileItems.get(node.key);
+    if (
+      cached &&
+      cached.node === node &&
+      cached.file === file &&
+      cached.progress === progress &&
+      cached.timeValue === timeValue &&
+      cached.timeUnit === timeUnit
+    ) {
+      // resolveTreeItem() puts the tooltip on the item it is given: built anew when hovered, as on a new item.
+      if (cached.item.tooltip !== undefined) {
+        cached.item.tooltip = undefined;
+      }
+      return cached.item;
+    }
+    // The same file object: its sanitised name and URI still hold.
+    const reuse = cached?.file === file ? cached.item : undefined;
+    const item = new vscode.TreeItem(reuse ? (reuse.label as string) : sanitiseFileName(file.name), vscode.TreeItemCollapsibleState.None);
     item.id = `file:${node.key}`;
-    item.resourceUri = incomingFileUri(file);
+    item.resourceUri = reuse?.resourceUri ?? incomingFileUri(file);
     item.iconPath = vscode.ThemeIcon.File;
-    item.description = this.fileDescription(file, node.key);
+    item.description = this.fileDescription(file, progress, now);
     item.contextValue = fileContext(file);
     item.command = { command: Commands.openIncomingFile, title: vscode.l10n.t('Open'), arguments: [node] };
+    this.fileItems.set(node.key, { node, file, progress, timeValue, timeUnit, item });
     return item;
   }
 
-  private fileDescription(file: IncomingFile, key: string): string {
+  private fileDescription(file: IncomingFile, progress: number | undefined, now: number): string {
     const sender = this.senderLabel(file);
-    const progress = this.model.uploadProgress(key);
     if (file.readyState === FileReadyState.NotAvailable) {
       return `${sender} · ${vscode.l10n.t('no longer available')}`;
     }
     if (file.readyState === FileReadyState.Uploading || progress !== undefined) {
       return `${sender} · ${vscode.l10n.t('uploading {0}%', Math.floor((progress ?? 0) * 100))}`;
     }
-    return `${sender} · ${formatBytes(file.size)} · ${formatRelativeTime(file.timestamp, Date.now(), vscode.env.language)}`;
+    return `${sender} · ${formatBytes(file.size)} · ${formatRelativeTime(file.timestamp, now, vscode.env.language)}`;
   }
 
   private fileTooltip(file: IncomingFile): vscode.MarkdownString {
@@ -295,7 +366,43 @@ export class IncomingFilesTreeProvider
     return this.model.senderName(file.authorId) ?? shortUserId(file.authorId);
   }
 
+  /** Drop the cached items and children a model change makes stale. */
+  private invalidate(change: IncomingFilesChange | undefined): void {
+    if (!change) {
+      this.chatItems.clear();
+      this.fileItems.clear();
+      this.children.clear();
+      return;
+    }
+    for (const chatId of change.chats) {
+      // Its files came, went or moved, or its title changed (which file tooltips show).
+      this.chatItems.delete(chatId);
+      this.children.delete(chatId);
+      this.forgetChatFiles(chatId);
+    }
+    for (const key of change.files) {
+      this.fileItems.delete(key);
+    }
+    for (const key of change.unread) {
+      // The chat's unread count decides whether its item starts expanded.
+      const chatId = this.model.get(key)?.chatId;
+      if (chatId !== undefined) {
+        this.chatItems.delete(chatId);
+      }
+    }
+  }
+
+  private forgetChatFiles(chatId: string): void {
+    const nodes = this.fileNodes.get(chatId);
+    if (nodes) {
+      for (const key of nodes.keys()) {
+        this.fileItems.delete(key);
+      }
+    }
+  }
+
   private onModelChange(change: IncomingFilesChange | undefined): void {
+    this.invalidate(change);
     if (!change || change.orderChanged) {
       this.changeEmitter.fire(undefined);
       return;
@@ -410,6 +517,11 @@ export class IncomingFilesView extends Disposable {
       void vscode.commands.executeCommand('setContext', ContextKeys.incomingFilesEmpty, empty);
     }
   }
+}
+
+/** Whether a file's description ends with its relative time ("5 minutes ago"): ready files, not uploading. */
+function showsTime(file: IncomingFile, progress: number | undefined): boolean {
+  return file.readyState !== FileReadyState.NotAvailable && file.readyState !== FileReadyState.Uploading && progress === undefined;
 }
 
 function fileContext(file: IncomingFile): string {
