@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childMain, median } from './util';
 import * as stub from './vscode-stub';
+import type { IncomingFile } from '../../src/trueconf/types';
 
 const CHATS = 200;
 const FILES = 10_000;
@@ -35,19 +36,8 @@ export interface TreeResult {
   fallbacks: string[];
 }
 
-interface FileRecord {
-  chatId: string;
-  messageId: string;
-  timestamp: number;
-  authorId: string;
-  fileId: string;
-  name: string;
-  size: number;
-  mimeType: string;
-  readyState: 2;
-  chatTitle: string;
-  chatType: number;
-}
+/** A received file as the model stores it: always ready, always with its chat's title and type. */
+type FileRecord = IncomingFile & { readyState: 2; chatTitle: string; chatType: number };
 
 function makeFiles(now: number): FileRecord[] {
   const files: FileRecord[] = [];
